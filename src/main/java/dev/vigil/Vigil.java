@@ -1,0 +1,155 @@
+package dev.vigil;
+
+import dev.vigil.cli.CommandLine;
+import dev.vigil.cli.ListenAddress;
+import dev.vigil.cli.ProbeCommand;
+import dev.vigil.config.ConfigError;
+import dev.vigil.config.ConfigException;
+import dev.vigil.config.ConfigLoader;
+import dev.vigil.config.HostPaths;
+import dev.vigil.config.VigilConfig;
+import dev.vigil.logging.LogLayout;
+import dev.vigil.metrics.BuildInfo;
+import dev.vigil.probe.ProbeKinds;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.runtime.Micronaut;
+import io.micronaut.runtime.server.EmbeddedServer;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The {@code vigil} command: runs the agent, checks a configuration, or runs one probe. */
+public final class Vigil {
+    static final int EXIT_OK = 0;
+    static final int EXIT_FAILED = 1;
+    static final int EXIT_USAGE = 2;
+
+    private Vigil() {
+    }
+
+    public static void main(String[] args) {
+        int code = run(args, System.out, System.err);
+        if (code >= 0) {
+            System.exit(code);
+        }
+    }
+
+    /** Runs a command; returns its exit code, or -1 when the agent was started and keeps running. */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        CommandLine cl;
+        try {
+            cl = CommandLine.parse(args);
+        } catch (CommandLine.UsageException e) {
+            err.println("vigil: error: " + e.getMessage());
+            return EXIT_USAGE;
+        }
+        LogLayout.configure(cl.flag("log.level", "info"), cl.flag("log.format", "logfmt"));
+        HostPaths hostPaths = HostPaths.of(cl.flag("path.rootfs", "/"));
+        ProbeKinds kinds = ProbeKinds.builtIn();
+        try {
+            switch (cl.command()) {
+                case CommandLine.HELP:
+                    out.print(help());
+                    return EXIT_OK;
+                case CommandLine.VERSION:
+                    BuildInfo b = BuildInfo.current();
+                    out.println("vigil " + b.version() + " (revision " + b.revision() + ", java " + b.javaVersion() + ")");
+                    return EXIT_OK;
+                case CommandLine.CHECK_CONFIG:
+                    return checkConfig(new ConfigLoader(kinds, hostPaths), Path.of(cl.arguments().get(0)), out, err);
+                case CommandLine.PROBE:
+                    return new ProbeCommand(kinds, hostPaths).run(cl, out);
+                default:
+                    return startAgent(cl, new ConfigLoader(kinds, hostPaths), err);
+            }
+        } catch (CommandLine.UsageException e) {
+            err.println("vigil: error: " + e.getMessage());
+            return EXIT_USAGE;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return EXIT_FAILED;
+        }
+    }
+
+    private static int checkConfig(ConfigLoader loader, Path file, PrintStream out, PrintStream err) {
+        try {
+            VigilConfig c = loader.load(file);
+            out.println(file + ": OK, " + c.targets().size() + " target(s)");
+            return EXIT_OK;
+        } catch (ConfigException e) {
+            for (ConfigError error : e.errors()) {
+                err.println(error);
+            }
+            err.println(file + ": " + e.errors().size() + " error(s)");
+            return EXIT_FAILED;
+        }
+    }
+
+    private static int startAgent(CommandLine cl, ConfigLoader loader, PrintStream err) throws CommandLine.UsageException {
+        String configFile = cl.flag("config.file", "");
+        try {
+            if (configFile.isEmpty()) {
+                loader.loadEmbedded();
+            } else {
+                loader.load(Path.of(configFile));
+            }
+        } catch (ConfigException e) {
+            e.errors().forEach(err::println);
+            err.println("vigil: error: the configuration has " + e.errors().size() + " error(s); not starting");
+            return EXIT_FAILED;
+        }
+        ListenAddress listen = ListenAddress.parse(cl.flag("web.listen-address", ListenAddress.DEFAULT));
+        Map<String, Object> props = new HashMap<>();
+        props.put("micronaut.server.port", listen.port());
+        if (!listen.host().isEmpty()) {
+            props.put("micronaut.server.host", listen.host());
+        }
+        props.put("vigil.config-file", configFile);
+        props.put("vigil.rootfs", cl.flag("path.rootfs", "/"));
+        props.put("vigil.sighup", true);
+        Logger log = LoggerFactory.getLogger(Vigil.class);
+        try {
+            ApplicationContext ctx = Micronaut.build(new String[0]).banner(false).properties(props).start();
+            EmbeddedServer server = ctx.getBean(EmbeddedServer.class);
+            log.atInfo().addKeyValue("address", server.getHost() + ":" + server.getPort()).log("listening");
+            return -1;
+        } catch (RuntimeException e) {
+            Throwable root = e;
+            while (root.getCause() != null) {
+                root = root.getCause();
+            }
+            err.println("vigil: error: cannot start on " + cl.flag("web.listen-address", ListenAddress.DEFAULT) + ": "
+                + root.getMessage());
+            return EXIT_FAILED;
+        }
+    }
+
+    static String help() {
+        return """
+            usage: vigil [flags]                          run the agent
+                   vigil check-config FILE                validate a configuration file, print every error
+                   vigil probe KIND TARGET [--OPTION V]   run one probe once and print what it found
+
+            flags:
+              --config.file=FILE          configuration file (default: the embedded configuration)
+              --web.listen-address=ADDR   address of /metrics and the status page (default :9847)
+              --path.rootfs=DIR           prefix for every host path read (default /), e.g. /host in a container
+              --log.level=LEVEL           debug, info, warn or error (default info)
+              --log.format=FORMAT         logfmt or json (default logfmt)
+              --version                   print the version and exit
+              --help                      print this help and exit
+
+            probe flags:
+              --output=text|json          output format (default text)
+              --timeout=DURATION          deadline of the run (default: the kind's default)
+              --OPTION VALUE              any option of a target of that kind, dashes for underscores
+                                          (e.g. probe tls example.org:443 --server-name example.org)
+
+            HTTP: /metrics, / (status page), /healthz, /ready, POST /-/reload; SIGHUP also reloads.
+            Exit codes: 0 ok, 1 failed (invalid configuration, probe failed), 2 command-line error.
+            """;
+    }
+}

@@ -1,0 +1,185 @@
+package dev.vigil.metrics;
+
+import dev.vigil.probe.MetricFamily;
+import dev.vigil.probe.Sample;
+import dev.vigil.probe.Scheduler;
+import dev.vigil.probe.TargetSnapshot;
+import dev.vigil.probe.TargetState;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.InfoSnapshot;
+import io.prometheus.metrics.model.snapshots.InfoSnapshot.InfoDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns the scheduler's latest snapshots into metric snapshots at scrape time. It only reads immutable state (no
+ * probe work, no locks shared with probes) and rebuilds nothing when no result changed since the last scrape, so a
+ * target removed by a reload vanishes at the next scrape while a busy scrape loop costs little.
+ */
+public final class VigilCollector implements MultiCollector {
+    private static final Logger LOG = LoggerFactory.getLogger(VigilCollector.class);
+
+    static final MetricFamily BUILD_INFO = MetricFamily.info("vigil_build_info",
+        "Version of the running agent, its git revision and the Java runtime.", "version", "revision", "java_version");
+    static final MetricFamily RELOAD_OK = MetricFamily.gauge("vigil_config_last_reload_successful",
+        "1 if the latest configuration load or reload was applied, 0 if it was refused.");
+    static final MetricFamily RELOAD_TS = MetricFamily.gauge("vigil_config_last_reload_success_timestamp_seconds",
+        "When a configuration was last applied.");
+    static final MetricFamily RELOADS = MetricFamily.counter("vigil_config_reloads_total",
+        "Configuration reload attempts (HTTP or SIGHUP), by result.", "result");
+    static final MetricFamily TARGETS = MetricFamily.gauge("vigil_targets",
+        "Targets configured, by probe kind.", "kind");
+    static final MetricFamily SUCCESS = MetricFamily.gauge("vigil_probe_success",
+        "1 if the latest run of the target succeeded, else 0 (see vigil_probe_failures_total for the reason).",
+        "kind", "target");
+    static final MetricFamily REASON = MetricFamily.info("vigil_probe_reason_info",
+        "The reason of the latest run of the target (ok or a failure reason of its kind).", "kind", "target", "reason");
+    static final MetricFamily DURATION = MetricFamily.gauge("vigil_probe_duration_seconds",
+        "How long the latest run of the target took.", "kind", "target");
+    static final MetricFamily LAST_RUN = MetricFamily.gauge("vigil_probe_last_run_timestamp_seconds",
+        "When the latest run of the target finished.", "kind", "target");
+    static final MetricFamily FAILURES = MetricFamily.counter("vigil_probe_failures_total",
+        "Failed runs of the target since the agent started, by reason.", "kind", "target", "reason");
+    static final MetricFamily SKIPPED = MetricFamily.counter("vigil_probe_skipped_runs_total",
+        "Runs not started because the previous run of the target was still in flight.", "kind", "target");
+    static final MetricFamily ABANDONED = MetricFamily.gauge("vigil_scheduler_abandoned_runs",
+        "Runs cut at their deadline whose thread has not returned yet (a probe ignoring interruption).");
+    static final MetricFamily QUEUED = MetricFamily.gauge("vigil_scheduler_queued_runs",
+        "Runs waiting for a slot under max_concurrent_probes.");
+    static final MetricFamily MAX_CONCURRENT = MetricFamily.gauge("vigil_scheduler_max_concurrent_probes",
+        "The configured limit of probe runs in flight at once.");
+
+    /** Every family this collector itself may emit (kinds declare theirs). */
+    public static final List<MetricFamily> FAMILIES = List.of(BUILD_INFO, RELOAD_OK, RELOAD_TS, RELOADS, TARGETS,
+        SUCCESS, REASON, DURATION, LAST_RUN, FAILURES, SKIPPED, ABANDONED, QUEUED, MAX_CONCURRENT);
+
+    private final Scheduler scheduler;
+    private final Supplier<ReloadStatus> reloadStatus;
+    private final BuildInfo build;
+    private volatile Cached cache;
+
+    private record Cached(long version, List<MetricSnapshot> targets) {
+    }
+
+    public VigilCollector(Scheduler scheduler, Supplier<ReloadStatus> reloadStatus, BuildInfo build) {
+        this.scheduler = scheduler;
+        this.reloadStatus = reloadStatus;
+        this.build = build;
+    }
+
+    @Override
+    public MetricSnapshots collect() {
+        Families f = new Families();
+        f.add(BUILD_INFO.sample(1, build.version(), build.revision(), build.javaVersion()));
+        ReloadStatus reload = reloadStatus.get();
+        f.add(RELOAD_OK.sample(reload.successful() ? 1 : 0));
+        f.add(RELOAD_TS.sample(reload.lastSuccessMillis() / 1000.0));
+        f.add(RELOADS.sample(reload.reloads() - reload.failures(), "success"));
+        f.add(RELOADS.sample(reload.failures(), "failure"));
+        f.add(ABANDONED.sample(scheduler.abandonedRuns()));
+        f.add(QUEUED.sample(scheduler.queuedRuns()));
+        f.add(MAX_CONCURRENT.sample(scheduler.maxConcurrent()));
+        List<MetricSnapshot> out = f.build();
+        out.addAll(targetSnapshots());
+        return new MetricSnapshots(out);
+    }
+
+    private List<MetricSnapshot> targetSnapshots() {
+        long version = scheduler.version();
+        Cached c = cache;
+        if (c != null && c.version == version) {
+            return c.targets;
+        }
+        Families f = new Families();
+        Map<String, Integer> perKind = new TreeMap<>();
+        for (TargetState s : scheduler.states()) {
+            String kind = s.target().kind();
+            String name = s.target().name();
+            perKind.merge(kind, 1, Integer::sum);
+            TargetSnapshot last = s.last();
+            s.failures().forEach((reason, count) -> f.add(FAILURES.sample(count, kind, name, reason)));
+            f.add(SKIPPED.sample(s.skippedRuns(), kind, name));
+            if (last == null) {
+                continue;
+            }
+            f.add(SUCCESS.sample(last.result().success() ? 1 : 0, kind, name));
+            f.add(REASON.sample(1, kind, name, last.result().reason()));
+            f.add(DURATION.sample(last.durationSeconds(), kind, name));
+            f.add(LAST_RUN.sample(last.finishedAtMillis() / 1000.0, kind, name));
+            for (Sample sample : last.result().samples()) {
+                f.add(sample);
+            }
+        }
+        perKind.forEach((kind, n) -> f.add(TARGETS.sample(n, kind)));
+        List<MetricSnapshot> built = f.build();
+        cache = new Cached(version, built);
+        return built;
+    }
+
+    /** Samples grouped by family, in first-seen order; a repeated label set keeps its first value. */
+    private static final class Families {
+        private final Map<String, Map<Labels, Sample>> byName = new LinkedHashMap<>();
+        private final Map<String, MetricFamily> families = new LinkedHashMap<>();
+
+        void add(Sample s) {
+            MetricFamily fam = s.family();
+            MetricFamily known = families.putIfAbsent(fam.name(), fam);
+            if (known != null && !known.equals(fam)) {
+                LOG.atWarn().addKeyValue("metric", fam.name()).log("metric declared twice with different labels; sample dropped");
+                return;
+            }
+            Labels labels = Labels.of(fam.labelNames(), s.labelValues());
+            byName.computeIfAbsent(fam.name(), n -> new LinkedHashMap<>()).putIfAbsent(labels, s);
+        }
+
+        List<MetricSnapshot> build() {
+            List<MetricSnapshot> out = new ArrayList<>();
+            byName.forEach((name, samples) -> {
+                MetricFamily fam = families.get(name);
+                try {
+                    out.add(snapshot(fam, samples));
+                } catch (RuntimeException e) {
+                    LOG.atError().addKeyValue("metric", name).setCause(e).log("cannot render metric; left out of this scrape");
+                }
+            });
+            return out;
+        }
+
+        private static MetricSnapshot snapshot(MetricFamily fam, Map<Labels, Sample> samples) {
+            switch (fam.type()) {
+                case COUNTER: {
+                    CounterSnapshot.Builder b = CounterSnapshot.builder()
+                        .name(fam.name().substring(0, fam.name().length() - "_total".length())).help(fam.help());
+                    samples.forEach((labels, s) -> b.dataPoint(
+                        CounterDataPointSnapshot.builder().labels(labels).value(s.value()).build()));
+                    return b.build();
+                }
+                case INFO: {
+                    InfoSnapshot.Builder b = InfoSnapshot.builder()
+                        .name(fam.name().substring(0, fam.name().length() - "_info".length())).help(fam.help());
+                    samples.forEach((labels, s) -> b.dataPoint(InfoDataPointSnapshot.builder().labels(labels).build()));
+                    return b.build();
+                }
+                default: {
+                    GaugeSnapshot.Builder b = GaugeSnapshot.builder().name(fam.name()).help(fam.help());
+                    samples.forEach((labels, s) -> b.dataPoint(
+                        GaugeDataPointSnapshot.builder().labels(labels).value(s.value()).build()));
+                    return b.build();
+                }
+            }
+        }
+    }
+}

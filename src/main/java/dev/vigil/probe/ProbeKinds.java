@@ -1,0 +1,38 @@
+package dev.vigil.probe;
+
+import dev.vigil.tcp.TcpKind;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The probe kinds this agent knows. Adding a kind is one line in {@link #builtIn()}. */
+public final class ProbeKinds {
+    private final Map<String, ProbeKind> byName = new LinkedHashMap<>();
+
+    public ProbeKinds(List<ProbeKind> kinds) {
+        for (ProbeKind k : kinds) {
+            if (byName.put(k.name(), k) != null) {
+                throw new IllegalArgumentException("probe kind registered twice: " + k.name());
+            }
+        }
+    }
+
+    public static ProbeKinds builtIn() {
+        return new ProbeKinds(List.of(
+            new TcpKind()
+        ));
+    }
+
+    public Optional<ProbeKind> get(String name) {
+        return Optional.ofNullable(byName.get(name));
+    }
+
+    public List<ProbeKind> all() {
+        return List.copyOf(byName.values());
+    }
+
+    public List<String> names() {
+        return List.copyOf(byName.keySet());
+    }
+}

@@ -1,0 +1,36 @@
+package dev.vigil.probe;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What one run of a probe found. A failed run still carries every fact it gathered ({@code samples}), so a certificate
+ * that fails verification keeps its expiry on {@code /metrics}.
+ *
+ * @param success whether the target is healthy as far as this probe can tell
+ * @param reason  a bounded word: {@code ok} on success, else one documented per kind (e.g. {@code connect_refused})
+ * @param message a sentence for people (status page, logs, CLI); never a metric label
+ * @param samples the kind's metrics for this target
+ * @param details facts for the status page and the {@code probe} command, in display order
+ */
+public record ProbeResult(boolean success, String reason, String message, List<Sample> samples,
+                          Map<String, String> details) {
+    public static final String OK = "ok";
+
+    public ProbeResult {
+        samples = List.copyOf(samples);
+        details = details == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(details));
+    }
+
+    public static ProbeResult ok(List<Sample> samples, Map<String, String> details) {
+        return new ProbeResult(true, OK, "", samples, details);
+    }
+
+    public static ProbeResult failed(String reason, String message, List<Sample> samples, Map<String, String> details) {
+        return new ProbeResult(false, reason, message, samples, details);
+    }
+
+    public static ProbeResult failed(String reason, String message) {
+        return new ProbeResult(false, reason, message, List.of(), Map.of());
+    }
+}

@@ -1,0 +1,341 @@
+package dev.vigil.probe;
+
+import dev.vigil.config.HostPaths;
+import dev.vigil.config.VigilConfig;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs every target on its own interval, at most {@code max_concurrent_probes} at once, each within its deadline.
+ *
+ * <p>A run starts when the dispatcher gets a permit. At the deadline a watchdog publishes a {@code timeout} verdict,
+ * frees the permit and interrupts the worker: a probe stuck in a call that ignores interruption keeps its thread (it
+ * is counted in {@link #abandonedRuns()}) but holds up neither the permit nor other targets. The next run of such a
+ * target is skipped, and counted, until the stuck one returns.
+ */
+public final class Scheduler implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
+    static final String TIMEOUT = "timeout";
+    static final String ERROR = "error";
+
+    private final ProbeKinds kinds;
+    private final HostPaths hostPaths;
+    private final ScheduledExecutorService timer;
+    private final ExecutorService workers;
+    private final LinkedBlockingQueue<TargetState> queue = new LinkedBlockingQueue<>();
+    private final ResizableSemaphore permits = new ResizableSemaphore();
+    private final Thread dispatcher;
+    private final AtomicLong version = new AtomicLong();
+    private final Object published = new Object();
+    private final AtomicInteger abandoned = new AtomicInteger();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile List<TargetState> states = List.of();
+    private volatile List<TargetState> initialRound = List.of();
+    private volatile boolean firstRoundDone;
+    private volatile boolean applied;
+    private int maxConcurrent;
+
+    public Scheduler(ProbeKinds kinds, HostPaths hostPaths) {
+        this.kinds = kinds;
+        this.hostPaths = hostPaths;
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, daemon("vigil-timer"));
+        t.setRemoveOnCancelPolicy(true);
+        this.timer = t;
+        this.workers = Executors.newCachedThreadPool(daemon("vigil-probe"));
+        this.dispatcher = daemon("vigil-dispatch").newThread(this::dispatchLoop);
+        this.dispatcher.start();
+    }
+
+    /**
+     * Makes the running targets those of {@code config}: unchanged targets keep their state and schedule, removed
+     * ones stop (a run in flight finishes unseen), new and changed ones start after a random jitter.
+     */
+    public synchronized void apply(VigilConfig config) {
+        if (closed.get()) {
+            throw new IllegalStateException("scheduler is closed");
+        }
+        permits.resize(config.maxConcurrentProbes() - maxConcurrent);
+        maxConcurrent = config.maxConcurrentProbes();
+
+        Map<Target, TargetState> current = new HashMap<>();
+        Map<String, TargetState> currentByKey = new HashMap<>();
+        for (TargetState s : states) {
+            current.put(s.target(), s);
+            currentByKey.put(s.target().key(), s);
+        }
+        List<TargetState> next = new ArrayList<>();
+        List<TargetState> started = new ArrayList<>();
+        for (Target t : config.targets()) {
+            TargetState kept = current.remove(t);
+            if (kept != null) {
+                next.add(kept);
+                continue;
+            }
+            ProbeKind kind = kinds.get(t.kind()).orElseThrow(() -> new IllegalArgumentException("unknown kind " + t.kind()));
+            TargetState fresh = new TargetState(t, kind.create(t, hostPaths), currentByKey.get(t.key()));
+            next.add(fresh);
+            started.add(fresh);
+        }
+        for (TargetState gone : current.values()) {
+            gone.retired = true;
+            if (gone.schedule != null) {
+                gone.schedule.cancel(false);
+            }
+        }
+        states = List.copyOf(next);
+        if (!applied) {
+            initialRound = states;
+            applied = true;
+        }
+        for (TargetState s : started) {
+            Duration interval = s.target().timing().interval();
+            long jitterMs = Math.min(s.target().timing().jitter().toMillis(), interval.toMillis());
+            long delay = jitterMs <= 0 ? 0 : ThreadLocalRandom.current().nextLong(jitterMs);
+            s.schedule = timer.scheduleAtFixedRate(() -> trigger(s), delay, interval.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        version.incrementAndGet();
+    }
+
+    /** The targets now configured, each with its latest snapshot. */
+    public List<TargetState> states() {
+        return states;
+    }
+
+    /** Changes whenever a result is published or the targets change; lets readers cache what they derive. */
+    public long version() {
+        return version.get();
+    }
+
+    /** True once every target of the first configuration has finished a run. */
+    public boolean firstRoundDone() {
+        if (!firstRoundDone && applied && initialRound.stream().allMatch(s -> s.last() != null || s.retired)) {
+            firstRoundDone = true;
+        }
+        return firstRoundDone;
+    }
+
+    /**
+     * Waits until {@code condition} holds, re-checking it whenever a result is published; false when {@code timeout}
+     * passes first. For the {@code probe} command and for tests, which must not sleep and hope.
+     */
+    public boolean await(java.util.function.BooleanSupplier condition, Duration timeout) throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        synchronized (published) {
+            while (!condition.getAsBoolean()) {
+                long left = end - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(published, Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)));
+            }
+        }
+        return true;
+    }
+
+    /** Runs cut at their deadline whose thread has still not returned. */
+    public int abandonedRuns() {
+        return abandoned.get();
+    }
+
+    /** Runs waiting for a concurrency permit. */
+    public int queuedRuns() {
+        return queue.size();
+    }
+
+    public int maxConcurrent() {
+        return maxConcurrent;
+    }
+
+    /** Triggers an immediate run of every target (for tests and the {@code probe} command). */
+    public void runAllNow() {
+        for (TargetState s : states) {
+            trigger(s);
+        }
+    }
+
+    private void trigger(TargetState s) {
+        if (s.retired || closed.get()) {
+            return;
+        }
+        if (!s.running.compareAndSet(false, true)) {
+            s.skip();
+            LOG.atWarn().addKeyValue("kind", s.target().kind()).addKeyValue("target", s.target().name())
+                .log("run skipped: the previous run is still in flight");
+            return;
+        }
+        queue.add(s);
+    }
+
+    private void dispatchLoop() {
+        while (!closed.get()) {
+            TargetState s;
+            try {
+                s = queue.take();
+                if (s.retired) {
+                    s.running.set(false);
+                    continue;
+                }
+                permits.acquire();
+            } catch (InterruptedException e) {
+                return;
+            }
+            start(s);
+        }
+    }
+
+    private void start(TargetState s) {
+        Duration timeout = s.target().timing().timeout();
+        Deadline deadline = Deadline.after(timeout);
+        Run run = new Run(s, System.nanoTime());
+        try {
+            run.future = workers.submit(() -> run.execute(deadline));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            permits.release();
+            s.running.set(false);
+            return;
+        }
+        run.watchdog = timer.schedule(run::expire, timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** One run of one target; the first of completion and deadline settles it. */
+    private final class Run {
+        private final TargetState state;
+        private final long startNanos;
+        private final AtomicBoolean settled = new AtomicBoolean();
+        volatile Future<?> future;
+        volatile java.util.concurrent.ScheduledFuture<?> watchdog;
+
+        Run(TargetState state, long startNanos) {
+            this.state = state;
+            this.startNanos = startNanos;
+        }
+
+        void execute(Deadline deadline) {
+            ProbeResult result;
+            try {
+                result = state.probe().run(deadline);
+                if (result == null) {
+                    result = ProbeResult.failed(ERROR, "probe returned no result");
+                }
+            } catch (ProbeFailure f) {
+                result = ProbeResult.failed(f.reason(), f.getMessage());
+            } catch (InterruptedException e) {
+                result = ProbeResult.failed(TIMEOUT, "interrupted at the deadline");
+            } catch (Exception | LinkageError | AssertionError e) {
+                if (!settled.get()) {
+                    LOG.atError().addKeyValue("kind", state.target().kind()).addKeyValue("target", state.target().name())
+                        .setCause(e).log("probe raised an unexpected exception");
+                }
+                result = ProbeResult.failed(ERROR, e.getClass().getSimpleName() + ": " + e.getMessage());
+            } finally {
+                Thread.interrupted();
+            }
+            boolean mine = settle(result, (System.nanoTime() - startNanos) / 1e9);
+            if (!mine) {
+                abandoned.decrementAndGet();
+            }
+            state.running.set(false);
+            if (watchdog != null) {
+                watchdog.cancel(false);
+            }
+        }
+
+        void expire() {
+            Duration timeout = state.target().timing().timeout();
+            if (settle(ProbeResult.failed(TIMEOUT, "no result within the timeout of " + timeout.toMillis() + " ms"),
+                timeout.toNanos() / 1e9)) {
+                abandoned.incrementAndGet();
+                Future<?> f = future;
+                if (f != null) {
+                    f.cancel(true);
+                }
+            }
+        }
+
+        private boolean settle(ProbeResult result, double seconds) {
+            if (!settled.compareAndSet(false, true)) {
+                return false;
+            }
+            permits.release();
+            if (state.retired) {
+                return true;
+            }
+            TargetSnapshot previous = state.last();
+            state.publish(new TargetSnapshot(result, System.currentTimeMillis(), seconds, state.runs.incrementAndGet()));
+            version.incrementAndGet();
+            synchronized (published) {
+                published.notifyAll();
+            }
+            logTransition(previous, result);
+            return true;
+        }
+
+        private void logTransition(TargetSnapshot previous, ProbeResult result) {
+            boolean wasOk = previous == null || previous.result().success();
+            String previousReason = previous == null ? "" : previous.result().reason();
+            if (result.success() && !wasOk) {
+                LOG.atInfo().addKeyValue("kind", state.target().kind()).addKeyValue("target", state.target().name())
+                    .log("probe recovered");
+            } else if (!result.success() && (wasOk || !previousReason.equals(result.reason()))) {
+                LOG.atWarn().addKeyValue("kind", state.target().kind()).addKeyValue("target", state.target().name())
+                    .addKeyValue("reason", result.reason()).addKeyValue("error", result.message())
+                    .log("probe failed");
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        for (TargetState s : states) {
+            s.retired = true;
+        }
+        timer.shutdownNow();
+        dispatcher.interrupt();
+        workers.shutdownNow();
+    }
+
+    private static ThreadFactory daemon(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** A semaphore whose size follows {@code max_concurrent_probes} across reloads. */
+    private static final class ResizableSemaphore extends Semaphore {
+        ResizableSemaphore() {
+            super(0);
+        }
+
+        void resize(int delta) {
+            if (delta > 0) {
+                release(delta);
+            } else if (delta < 0) {
+                reducePermits(-delta);
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package dev.vigil.probe;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * A scheduled target: its probe, its latest snapshot and its counters. Kept across reloads while the target is
+ * unchanged, so counters and probe state survive a reload.
+ */
+public final class TargetState {
+    private final Target target;
+    private final Probe probe;
+    private final ConcurrentHashMap<String, LongAdder> failures;
+    private final AtomicLong skipped;
+    final AtomicBoolean running = new AtomicBoolean();
+    final AtomicLong runs = new AtomicLong();
+    volatile ScheduledFuture<?> schedule;
+    volatile boolean retired;
+    private volatile TargetSnapshot last;
+
+    TargetState(Target target, Probe probe, TargetState previousOfSameKey) {
+        this.target = target;
+        this.probe = probe;
+        // A changed target (same kind and name, new settings) keeps its counters so rate() sees no reset.
+        this.failures = previousOfSameKey != null ? previousOfSameKey.failures : new ConcurrentHashMap<>();
+        this.skipped = previousOfSameKey != null ? previousOfSameKey.skipped : new AtomicLong();
+    }
+
+    public Target target() {
+        return target;
+    }
+
+    Probe probe() {
+        return probe;
+    }
+
+    /** The latest finished run, or null before the first one. */
+    public TargetSnapshot last() {
+        return last;
+    }
+
+    void publish(TargetSnapshot snapshot) {
+        last = snapshot;
+        if (!snapshot.result().success()) {
+            failures.computeIfAbsent(snapshot.result().reason(), r -> new LongAdder()).increment();
+        }
+    }
+
+    /** Failed runs by reason since the agent started, in reason order. */
+    public Map<String, Long> failures() {
+        Map<String, Long> out = new TreeMap<>();
+        failures.forEach((reason, count) -> out.put(reason, count.sum()));
+        return out;
+    }
+
+    /** Runs not started because the previous one was still in flight (a stuck probe or a saturated limit). */
+    public long skippedRuns() {
+        return skipped.get();
+    }
+
+    void skip() {
+        skipped.incrementAndGet();
+    }
+
+    public boolean isRunning() {
+        return running.get();
+    }
+}

@@ -1,0 +1,38 @@
+package dev.vigil.probe;
+
+import dev.vigil.config.Durations;
+import dev.vigil.config.Section;
+import java.time.Duration;
+
+/**
+ * When and for how long a target is probed.
+ *
+ * @param interval time between the starts of two runs
+ * @param timeout  the deadline of one run; never longer than the interval
+ * @param jitter   the first run starts at a random point in {@code [0, jitter)}, so targets do not all fire at boot
+ */
+public record Timing(Duration interval, Duration timeout, Duration jitter) {
+    public static final Timing BUILT_IN = new Timing(Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofSeconds(5));
+
+    /** Reads {@code interval}, {@code timeout} and {@code jitter} from {@code s}, inheriting what it does not set. */
+    public static Timing read(Section s, Timing inherited) {
+        Duration interval = s.duration("interval", inherited.interval);
+        Duration timeout = s.duration("timeout", inherited.timeout);
+        Duration jitter = s.duration("jitter", inherited.jitter);
+        boolean ok = true;
+        if (interval.isZero()) {
+            s.error("interval", "must be greater than zero");
+            ok = false;
+        }
+        if (timeout.isZero()) {
+            s.error("timeout", "must be greater than zero");
+            ok = false;
+        }
+        if (ok && timeout.compareTo(interval) > 0) {
+            s.error(s.has("timeout") ? "timeout" : "interval", "timeout (" + Durations.format(timeout)
+                + ") must not be longer than interval (" + Durations.format(interval) + ")");
+            ok = false;
+        }
+        return ok ? new Timing(interval, timeout, jitter) : inherited;
+    }
+}

@@ -1,0 +1,75 @@
+package dev.vigil.tcp;
+
+import dev.vigil.config.HostPaths;
+import dev.vigil.config.Section;
+import dev.vigil.probe.HostPort;
+import dev.vigil.probe.MetricFamily;
+import dev.vigil.probe.Probe;
+import dev.vigil.probe.ProbeKind;
+import dev.vigil.probe.Target;
+import dev.vigil.probe.Timing;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Kind {@code tcp}: can this node open a TCP connection to {@code host:port}? The smallest complete kind, and the model
+ * for the others: section parsing, metric declarations and a probe that honours its deadline in every phase.
+ *
+ * <pre>
+ * tcp:
+ *   timeout: 5s               # optional, for every target of the section
+ *   targets:
+ *     - target: 127.0.0.1:6443
+ *       name: kube-apiserver  # optional label value instead of host:port
+ * </pre>
+ */
+public final class TcpKind implements ProbeKind {
+    public static final String NAME = "tcp";
+
+    static final MetricFamily CONNECT_DURATION = MetricFamily.gauge("vigil_tcp_connect_duration_seconds",
+        "Time the last TCP connect took, resolution included.", "target");
+    static final MetricFamily ADDRESSES = MetricFamily.gauge("vigil_tcp_resolved_addresses",
+        "Number of addresses the target's host name resolved to at the last run.", "target");
+
+    /** spec of one target */
+    record Spec(HostPort address, String ipFamily) {
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public List<Target> parse(Section section, Timing defaults) {
+        Timing sectionTiming = Timing.read(section, defaults);
+        List<Target> out = new ArrayList<>();
+        for (Section t : section.sections("targets")) {
+            String address = t.requiredString("target");
+            String name = t.string("name", address);
+            String family = t.choice("ip_family", "any", List.of("any", "ip4", "ip6"));
+            Timing timing = Timing.read(t, sectionTiming);
+            t.finish();
+            if (address.isEmpty()) {
+                continue;
+            }
+            try {
+                out.add(new Target(NAME, name, timing, new Spec(HostPort.parse(address), family)));
+            } catch (IllegalArgumentException e) {
+                t.error("target", e.getMessage());
+            }
+        }
+        section.finish();
+        return out;
+    }
+
+    @Override
+    public Probe create(Target target, HostPaths hostPaths) {
+        return new TcpProbe(target.name(), (Spec) target.spec());
+    }
+
+    @Override
+    public List<MetricFamily> metrics() {
+        return List.of(CONNECT_DURATION, ADDRESSES);
+    }
+}
