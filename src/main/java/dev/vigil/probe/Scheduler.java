@@ -177,6 +177,7 @@ public final class Scheduler implements AutoCloseable {
         }
         if (!s.running.compareAndSet(false, true)) {
             s.skip();
+            version.incrementAndGet();
             LOG.atWarn().addKeyValue("kind", s.target().kind()).addKeyValue("target", s.target().name())
                 .log("run skipped: the previous run is still in flight");
             return;
