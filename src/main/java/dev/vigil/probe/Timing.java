@@ -8,7 +8,7 @@ import java.time.Duration;
  * When and for how long a target is probed.
  *
  * @param interval time between the starts of two runs
- * @param timeout  the deadline of one run; never longer than the interval
+ * @param timeout  the deadline of one run; never longer than the interval (an inherited one is cut to it)
  * @param jitter   the first run starts at a random point in {@code [0, jitter)}, so targets do not all fire at boot
  */
 public record Timing(Duration interval, Duration timeout, Duration jitter) {
@@ -29,9 +29,14 @@ public record Timing(Duration interval, Duration timeout, Duration jitter) {
             ok = false;
         }
         if (ok && timeout.compareTo(interval) > 0) {
-            s.error(s.has("timeout") ? "timeout" : "interval", "timeout (" + Durations.format(timeout)
-                + ") must not be longer than interval (" + Durations.format(interval) + ")");
-            ok = false;
+            if (s.has("timeout")) {
+                s.error("timeout", "timeout (" + Durations.format(timeout) + ") must not be longer than interval ("
+                    + Durations.format(interval) + ")");
+                ok = false;
+            } else {
+                // as Prometheus does for scrape_timeout: an inherited timeout longer than the interval is cut to it
+                timeout = interval;
+            }
         }
         return ok ? new Timing(interval, timeout, jitter) : inherited;
     }

@@ -7,8 +7,8 @@ import dev.vigil.probe.MetricFamily;
 import dev.vigil.probe.Probe;
 import dev.vigil.probe.ProbeKind;
 import dev.vigil.probe.Target;
+import dev.vigil.probe.TargetList;
 import dev.vigil.probe.Timing;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -43,7 +43,7 @@ public final class TcpKind implements ProbeKind {
     @Override
     public List<Target> parse(Section section, Timing defaults) {
         Timing sectionTiming = Timing.read(section, defaults);
-        List<Target> out = new ArrayList<>();
+        TargetList out = new TargetList();
         for (Section t : section.sections("targets")) {
             String address = t.requiredString("target");
             String name = t.string("name", address);
@@ -54,13 +54,13 @@ public final class TcpKind implements ProbeKind {
                 continue;
             }
             try {
-                out.add(new Target(NAME, name, timing, new Spec(HostPort.parse(address), family)));
+                out.add(t, new Target(NAME, name, timing, new Spec(HostPort.parse(address), family)));
             } catch (IllegalArgumentException e) {
                 t.error("target", e.getMessage());
             }
         }
         section.finish();
-        return out;
+        return out.toList();
     }
 
     @Override
