@@ -114,7 +114,8 @@ public final class Vigil {
         try {
             ApplicationContext ctx = Micronaut.build(new String[0]).banner(false).properties(props).start();
             EmbeddedServer server = ctx.getBean(EmbeddedServer.class);
-            log.atInfo().addKeyValue("address", server.getHost() + ":" + server.getPort()).log("listening");
+            String host = listen.host().contains(":") ? "[" + listen.host() + "]" : listen.host();
+            log.atInfo().addKeyValue("address", host + ":" + server.getPort()).log("listening");
             return -1;
         } catch (RuntimeException e) {
             Throwable root = e;
