@@ -42,7 +42,14 @@ public final class AgentProcess implements AutoCloseable {
 
     /** Starts {@code java -jar target/vigil.jar ARGS...}. */
     public static AgentProcess start(String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-jar", jar().toString()));
+        return startWithJvmOptions(List.of(), args);
+    }
+
+    /** Starts {@code java JVM_OPTIONS... -jar target/vigil.jar ARGS...}. */
+    public static AgentProcess startWithJvmOptions(List<String> jvmOptions, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(javaBinary()));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-jar", jar().toString()));
         cmd.addAll(List.of(args));
         return new AgentProcess(new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
     }
