@@ -115,7 +115,7 @@ class ConfigLoaderTest {
     }
 
     @Nested
-    class Files_ {
+    class HostFiles {
         @Test
         void readableFileChecksExistenceAndKind(@TempDir Path dir) throws Exception {
             Path real = Files.writeString(dir.resolve("ca.crt"), "x");
