@@ -1,0 +1,116 @@
+package dev.vigil.cadvisor;
+
+import dev.vigil.config.HostPaths;
+import dev.vigil.config.Section;
+import dev.vigil.probe.MetricFamily;
+import dev.vigil.probe.Probe;
+import dev.vigil.probe.ProbeKind;
+import dev.vigil.probe.Target;
+import dev.vigil.probe.TargetList;
+import dev.vigil.probe.Timing;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Kind {@code cadvisor}: the handful of container verdicts worth a page, out of the thousands of series cAdvisor (or the
+ * kubelet's embedded cAdvisor) exposes: near the memory limit, throttled, OOM-killed, restarting.
+ */
+public final class CadvisorKind implements ProbeKind {
+    public static final String NAME = "cadvisor";
+    static final String[] CONTAINER_LABELS = {"target", "container", "pod", "namespace", "image"};
+
+    static final MetricFamily UP = MetricFamily.gauge("vigil_cadvisor_up",
+        "1 if cAdvisor answered with container statistics at the last poll.", "target");
+    static final MetricFamily CONTAINERS = MetricFamily.gauge("vigil_cadvisor_containers",
+        "Containers cAdvisor reported at the last poll, after include/exclude filters.", "target");
+    static final MetricFamily DROPPED = MetricFamily.gauge("vigil_cadvisor_containers_dropped",
+        "Containers left out at the last poll because of max_containers (the smallest by working set).", "target");
+    static final MetricFamily DATA_AGE = MetricFamily.gauge("vigil_cadvisor_data_age_seconds",
+        "Age of the newest sample timestamp in cAdvisor's answer at the last poll.", "target");
+    static final MetricFamily RESPONSE_BYTES = MetricFamily.gauge("vigil_cadvisor_response_bytes",
+        "Size of cAdvisor's answer at the last poll.", "target");
+    static final MetricFamily WORKING_SET = MetricFamily.gauge("vigil_container_memory_working_set_bytes",
+        "Working set of the container (what the OOM killer judges).", CONTAINER_LABELS);
+    static final MetricFamily LIMIT = MetricFamily.gauge("vigil_container_memory_limit_bytes",
+        "Memory limit of the container; no series when it has none.", CONTAINER_LABELS);
+    static final MetricFamily LIMIT_RATIO = MetricFamily.gauge("vigil_container_memory_limit_ratio",
+        "Working set divided by the memory limit; no series when the container has no limit.", CONTAINER_LABELS);
+    static final MetricFamily CPU = MetricFamily.counter("vigil_container_cpu_usage_seconds_total",
+        "CPU time used by the container, kept across its restarts as observed by the agent.", CONTAINER_LABELS);
+    static final MetricFamily THROTTLED = MetricFamily.gauge("vigil_container_cpu_throttled_ratio",
+        "Share of CFS periods in which the container was throttled, over the last poll interval.", CONTAINER_LABELS);
+    static final MetricFamily OOM = MetricFamily.counter("vigil_container_oom_events_total",
+        "OOM kills in the container, kept across its restarts as observed by the agent.", CONTAINER_LABELS);
+    static final MetricFamily RESTARTS = MetricFamily.counter("vigil_container_restarts_total",
+        "Restarts of the container observed by the agent (same name, new cgroup id or start time).", CONTAINER_LABELS);
+    static final MetricFamily START_TIME = MetricFamily.gauge("vigil_container_start_time_seconds",
+        "Start time of the container's current incarnation.", CONTAINER_LABELS);
+
+    /** Settings of one cAdvisor target. */
+    record Spec(URI url, String source, Optional<Path> bearerTokenFile, Optional<Path> caFile, boolean insecureSkipVerify,
+                ContainerFilter filter, int maxContainers, long maxResponseBytes, Duration staleAfter) {
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public List<Target> parse(Section section, Timing defaults) {
+        Timing sectionTiming = Timing.read(section, defaults);
+        TargetList out = new TargetList();
+        for (Section t : section.sections("targets")) {
+            String target = t.requiredString("target");
+            String name = t.string("name", target);
+            String source = t.choice("source", "metrics", List.of("metrics"));
+            String path = t.string("metrics_path", "/metrics");
+            Optional<Path> token = t.readableFile("bearer_token_file");
+            Optional<Path> ca = t.readableFile("ca_file");
+            boolean insecure = t.bool("tls_insecure_skip_verify", false);
+            ContainerFilter filter = ContainerFilter.read(t);
+            int max = t.integer("max_containers", 500, 1, 100_000);
+            long maxBytes = t.size("max_response_size", 64L << 20);
+            Duration staleAfter = t.duration("stale_after", Duration.ofMinutes(2));
+            Timing timing = Timing.read(t, sectionTiming);
+            t.finish();
+            if (target.isEmpty()) {
+                continue;
+            }
+            URI base;
+            try {
+                base = URI.create(target);
+                if (!"http".equals(base.getScheme()) && !"https".equals(base.getScheme()) || base.getHost() == null) {
+                    t.error("target", "\"" + target + "\" is not an http:// or https:// URL");
+                    continue;
+                }
+            } catch (IllegalArgumentException e) {
+                t.error("target", "\"" + target + "\" is not an http:// or https:// URL");
+                continue;
+            }
+            if (!path.startsWith("/")) {
+                t.error("metrics_path", "must start with /");
+                continue;
+            }
+            URI url = base.resolve(path);
+            out.add(t, new Target(NAME, name, timing, new Spec(url, source, token, ca, insecure, filter, max, maxBytes,
+                staleAfter)));
+        }
+        section.finish();
+        return out.toList();
+    }
+
+    @Override
+    public Probe create(Target target, HostPaths hostPaths) {
+        return new CadvisorProbe(target.name(), (Spec) target.spec(), target.timing().interval());
+    }
+
+    @Override
+    public List<MetricFamily> metrics() {
+        return List.of(UP, CONTAINERS, DROPPED, DATA_AGE, RESPONSE_BYTES, WORKING_SET, LIMIT, LIMIT_RATIO, CPU, THROTTLED,
+            OOM, RESTARTS, START_TIME);
+    }
+}

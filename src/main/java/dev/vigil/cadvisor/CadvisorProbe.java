@@ -1,0 +1,262 @@
+package dev.vigil.cadvisor;
+
+import dev.vigil.probe.Deadline;
+import dev.vigil.probe.Probe;
+import dev.vigil.probe.ProbeFailure;
+import dev.vigil.probe.ProbeResult;
+import dev.vigil.probe.Sample;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPInputStream;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * Polls one cAdvisor: fetches its exposition within the deadline (bounded in bytes), keeps the containers the filters
+ * allow, follows them across polls, and exports the biggest {@code max_containers} of them.
+ */
+final class CadvisorProbe implements Probe {
+    private static final int MAX_CGROUPS = 50_000;
+    private final String target;
+    private final CadvisorKind.Spec spec;
+    private final ContainerTracker tracker;
+    private HttpClient client;
+
+    CadvisorProbe(String target, CadvisorKind.Spec spec, Duration interval) {
+        this.target = target;
+        this.spec = spec;
+        // a container gone for longer than this is forgotten (restart counting starts again if it comes back)
+        this.tracker = new ContainerTracker(Math.max(Duration.ofHours(1).toMillis(), interval.toMillis() * 10));
+    }
+
+    @Override
+    public ProbeResult run(Deadline deadline) throws Exception {
+        List<Sample> samples = new ArrayList<>();
+        Map<String, String> details = new LinkedHashMap<>();
+        details.put("url", spec.url().toString());
+        CadvisorResponse response;
+        try {
+            response = fetch(deadline);
+        } catch (ProbeFailure f) {
+            samples.add(CadvisorKind.UP.sample(0, target));
+            return ProbeResult.failed(f.reason(), f.getMessage(), samples, details);
+        }
+        long now = System.currentTimeMillis();
+        samples.add(CadvisorKind.RESPONSE_BYTES.sample(response.bytes, target));
+        if (response.scrapeError) {
+            samples.add(CadvisorKind.UP.sample(0, target));
+            return ProbeResult.failed("cadvisor_error", "cAdvisor reports container_scrape_error 1: it could not collect"
+                + " container statistics", samples, details);
+        }
+        List<CgroupStats> containers = response.cgroups.values().stream().filter(CgroupStats::isContainer)
+            .filter(spec.filter()::keeps).toList();
+        List<ContainerTracker.View> views = new ArrayList<>(tracker.observe(containers, now));
+        views.sort(Comparator.comparingDouble((ContainerTracker.View v) -> nanToZero(v.stats().workingSetBytes)).reversed());
+        int dropped = Math.max(0, views.size() - spec.maxContainers());
+        samples.add(CadvisorKind.UP.sample(1, target));
+        samples.add(CadvisorKind.CONTAINERS.sample(views.size(), target));
+        samples.add(CadvisorKind.DROPPED.sample(dropped, target));
+        for (ContainerTracker.View v : views.subList(0, views.size() - dropped)) {
+            addContainer(samples, v);
+        }
+        details.put("containers", views.size() + (dropped > 0 ? " (" + dropped + " over max_containers)" : ""));
+        details.put("response", response.bytes + " bytes");
+        if (response.maxTimestampMillis > 0) {
+            double age = Math.max(0, (now - response.maxTimestampMillis) / 1000.0);
+            samples.add(CadvisorKind.DATA_AGE.sample(age, target));
+            details.put("data age", String.format("%.1f s", age));
+            if (age > spec.staleAfter().toSeconds()) {
+                return ProbeResult.failed("stale", String.format("newest statistics are %.0f s old (stale_after %d s):"
+                    + " cAdvisor stopped collecting", age, spec.staleAfter().toSeconds()), samples, details);
+            }
+        }
+        return ProbeResult.ok(samples, details);
+    }
+
+    private void addContainer(List<Sample> samples, ContainerTracker.View v) {
+        CgroupStats c = v.stats();
+        String[] labels = {target, c.displayName(), c.pod, c.namespace, c.image};
+        if (!Double.isNaN(c.workingSetBytes)) {
+            samples.add(CadvisorKind.WORKING_SET.sample(c.workingSetBytes, labels));
+        }
+        if (hasLimit(c.memoryLimitBytes)) {
+            samples.add(CadvisorKind.LIMIT.sample(c.memoryLimitBytes, labels));
+            if (!Double.isNaN(c.workingSetBytes)) {
+                samples.add(CadvisorKind.LIMIT_RATIO.sample(c.workingSetBytes / c.memoryLimitBytes, labels));
+            }
+        }
+        if (!Double.isNaN(v.cpuSecondsTotal())) {
+            samples.add(CadvisorKind.CPU.sample(v.cpuSecondsTotal(), labels));
+        }
+        if (!Double.isNaN(v.throttledRatio())) {
+            samples.add(CadvisorKind.THROTTLED.sample(v.throttledRatio(), labels));
+        }
+        if (!Double.isNaN(v.oomEventsTotal())) {
+            samples.add(CadvisorKind.OOM.sample(v.oomEventsTotal(), labels));
+        }
+        samples.add(CadvisorKind.RESTARTS.sample(v.restarts(), labels));
+        if (!Double.isNaN(c.startTimeSeconds) && c.startTimeSeconds > 0) {
+            samples.add(CadvisorKind.START_TIME.sample(c.startTimeSeconds, labels));
+        }
+    }
+
+    /**
+     * cAdvisor writes 0 for "no limit" and cgroup v1 writes the page-counter maximum (about 2^63): neither is a limit
+     * anyone set, and dividing by either gives a meaningless ratio.
+     */
+    static boolean hasLimit(double limit) {
+        return !Double.isNaN(limit) && limit > 0 && limit < 0x1p62;
+    }
+
+    private static double nanToZero(double v) {
+        return Double.isNaN(v) ? 0 : v;
+    }
+
+    private CadvisorResponse fetch(Deadline deadline) throws ProbeFailure, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(spec.url())
+            .timeout(deadline.budget(Duration.ofHours(1)))
+            .header("Accept", "text/plain;version=0.0.4")
+            .header("Accept-Encoding", "gzip");
+        if (spec.bearerTokenFile().isPresent()) {
+            // re-read every poll: projected service-account tokens rotate
+            request.header("Authorization", "Bearer " + readToken(spec.bearerTokenFile().get()));
+        }
+        HttpResponse<InputStream> response;
+        try {
+            response = client(deadline).send(request.GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        } catch (HttpConnectTimeoutException e) {
+            throw new ProbeFailure("connect_timeout", "no connection to " + spec.url() + " within the timeout");
+        } catch (HttpTimeoutException e) {
+            throw new ProbeFailure("timeout", "no answer from " + spec.url() + " within the timeout");
+        } catch (ConnectException e) {
+            throw new ProbeFailure("connect_refused", "connection refused by " + spec.url().getHost() + ":" + port());
+        } catch (SSLException e) {
+            throw new ProbeFailure("tls", "TLS with " + spec.url().getHost() + " failed: " + e.getMessage());
+        } catch (IOException e) {
+            throw new ProbeFailure("connect_failed", spec.url() + ": " + e);
+        }
+        try (InputStream raw = response.body()) {
+            if (response.statusCode() != 200) {
+                String reason = response.statusCode() == 401 || response.statusCode() == 403 ? "auth_rejected" : "http_status";
+                throw new ProbeFailure(reason, spec.url() + " answered HTTP " + response.statusCode());
+            }
+            boolean gzip = response.headers().firstValue("Content-Encoding").map("gzip"::equalsIgnoreCase).orElse(false);
+            InputStream body = gzip ? new GZIPInputStream(raw, 16 * 1024) : raw;
+            return CadvisorResponse.read(new DeadlineInputStream(body, deadline), spec.maxResponseBytes(), MAX_CGROUPS);
+        } catch (java.util.zip.ZipException e) {
+            throw new ProbeFailure("bad_response", "corrupt gzip body: " + e.getMessage());
+        } catch (IOException e) {
+            if (deadline.expired()) {
+                throw new ProbeFailure("timeout", "body not received within the timeout");
+            }
+            throw new ProbeFailure("bad_response", "body cut off: " + e.getMessage());
+        }
+    }
+
+    private int port() {
+        int p = spec.url().getPort();
+        return p > 0 ? p : "https".equals(spec.url().getScheme()) ? 443 : 80;
+    }
+
+    private HttpClient client(Deadline deadline) throws ProbeFailure {
+        if (client == null) {
+            HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(deadline.budget(Duration.ofSeconds(10)))
+                .followRedirects(HttpClient.Redirect.NEVER);
+            if ("https".equals(spec.url().getScheme())) {
+                b.sslContext(sslContext());
+            }
+            client = b.build();
+        }
+        return client;
+    }
+
+    private SSLContext sslContext() throws ProbeFailure {
+        try {
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            TrustManager[] trust = null;
+            if (spec.insecureSkipVerify()) {
+                trust = new TrustManager[] {new TrustEverything()};
+            } else if (spec.caFile().isPresent()) {
+                KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+                ks.load(null, null);
+                int i = 0;
+                try (InputStream in = Files.newInputStream(spec.caFile().get())) {
+                    for (var cert : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                        ks.setCertificateEntry("ca" + i++, cert);
+                    }
+                }
+                TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+                tmf.init(ks);
+                trust = tmf.getTrustManagers();
+            }
+            ctx.init(null, trust, null);
+            return ctx;
+        } catch (GeneralSecurityException | IOException e) {
+            throw new ProbeFailure("tls", "cannot load ca_file: " + e.getMessage());
+        }
+    }
+
+    private static String readToken(Path file) throws ProbeFailure {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8).trim();
+        } catch (IOException e) {
+            throw new ProbeFailure("auth_rejected", "cannot read bearer_token_file " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** For kubelets with self-signed serving certificates, when the user asks for it with tls_insecure_skip_verify. */
+    private static final class TrustEverything implements X509TrustManager {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+        }
+    }
+
+    /** Stops reading a body that trickles past the deadline. */
+    private static final class DeadlineInputStream extends java.io.FilterInputStream {
+        private final Deadline deadline;
+
+        DeadlineInputStream(InputStream in, Deadline deadline) {
+            super(in);
+            this.deadline = deadline;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (deadline.expired()) {
+                throw new IOException("deadline exceeded while reading the body");
+            }
+            return super.read(b, off, len);
+        }
+    }
+}
