@@ -50,7 +50,7 @@ public final class CadvisorKind implements ProbeKind {
         "Start time of the container's current incarnation.", CONTAINER_LABELS);
 
     /** Settings of one cAdvisor target. */
-    record Spec(URI url, String source, Optional<Path> bearerTokenFile, Optional<Path> caFile, boolean insecureSkipVerify,
+    record Spec(URI url, URI apiUrl, String source, Optional<Path> bearerTokenFile, Optional<Path> caFile, boolean insecureSkipVerify,
                 ContainerFilter filter, int maxContainers, long maxResponseBytes, Duration staleAfter) {
     }
 
@@ -66,7 +66,7 @@ public final class CadvisorKind implements ProbeKind {
         for (Section t : section.sections("targets")) {
             String target = t.requiredString("target");
             String name = t.string("name", target);
-            String source = t.choice("source", "metrics", List.of("metrics"));
+            String source = t.choice("source", "auto", List.of("auto", "api", "metrics"));
             String path = t.string("metrics_path", "/metrics");
             Optional<Path> token = t.readableFile("bearer_token_file");
             Optional<Path> ca = t.readableFile("ca_file");
@@ -96,7 +96,8 @@ public final class CadvisorKind implements ProbeKind {
                 continue;
             }
             URI url = base.resolve(path);
-            out.add(t, new Target(NAME, name, timing, new Spec(url, source, token, ca, insecure, filter, max, maxBytes,
+            URI apiUrl = base.resolve(CadvisorApi.PATH);
+            out.add(t, new Target(NAME, name, timing, new Spec(url, apiUrl, source, token, ca, insecure, filter, max, maxBytes,
                 staleAfter)));
         }
         section.finish();

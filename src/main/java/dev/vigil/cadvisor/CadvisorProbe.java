@@ -43,6 +43,7 @@ final class CadvisorProbe implements Probe {
     private final CadvisorKind.Spec spec;
     private final ContainerTracker tracker;
     private HttpClient client;
+    private String resolvedSource;
 
     CadvisorProbe(String target, CadvisorKind.Spec spec, Duration interval) {
         this.target = target;
@@ -82,7 +83,7 @@ final class CadvisorProbe implements Probe {
             addContainer(samples, v);
         }
         details.put("containers", views.size() + (dropped > 0 ? " (" + dropped + " over max_containers)" : ""));
-        details.put("response", response.bytes + " bytes");
+        details.put("response", response.bytes + " bytes from " + (resolvedSource != null ? resolvedSource : spec.source()));
         if (response.maxTimestampMillis > 0) {
             double age = Math.max(0, (now - response.maxTimestampMillis) / 1000.0);
             samples.add(CadvisorKind.DATA_AGE.sample(age, target));
@@ -134,37 +135,87 @@ final class CadvisorProbe implements Probe {
         return Double.isNaN(v) ? 0 : v;
     }
 
+    /** Reads an answer body into a response. */
+    private interface BodyReader {
+        CadvisorResponse read(InputStream body) throws IOException, ProbeFailure;
+    }
+
+    /**
+     * Polls with the configured source. {@code auto} tries the REST API first and falls back to the exposition when
+     * the API is not there (an HTTP error or an answer that is not the API's), then sticks to what worked.
+     */
     private CadvisorResponse fetch(Deadline deadline) throws ProbeFailure, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(spec.url())
-            .timeout(deadline.budget(Duration.ofHours(1)))
-            .header("Accept", "text/plain;version=0.0.4")
-            .header("Accept-Encoding", "gzip");
+        String source = resolvedSource != null ? resolvedSource : spec.source();
+        if ("metrics".equals(source)) {
+            return fetchMetrics(deadline);
+        }
+        if ("api".equals(source)) {
+            return fetchApi(deadline);
+        }
+        try {
+            CadvisorResponse r = fetchApi(deadline);
+            resolvedSource = "api";
+            return r;
+        } catch (ProbeFailure f) {
+            if (!f.reason().equals("http_status") && !f.reason().equals("bad_response")) {
+                throw f;
+            }
+            CadvisorResponse r = fetchMetrics(deadline);
+            resolvedSource = "metrics";
+            return r;
+        }
+    }
+
+    private CadvisorResponse fetchMetrics(Deadline deadline) throws ProbeFailure, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(spec.url()).GET()
+            .header("Accept", "text/plain;version=0.0.4");
+        return fetch(request, deadline, body -> CadvisorResponse.read(body, spec.maxResponseBytes(), MAX_CGROUPS));
+    }
+
+    private CadvisorResponse fetchApi(Deadline deadline) throws ProbeFailure, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(spec.apiUrl())
+            .method("GET", HttpRequest.BodyPublishers.ofString(CadvisorApi.REQUEST_BODY))
+            .header("Content-Type", "application/json").header("Accept", "application/json");
+        return fetch(request, deadline, body -> {
+            BoundedInputStream bounded = new BoundedInputStream(body, spec.maxResponseBytes());
+            CadvisorResponse r = CadvisorApi.read(bounded, MAX_CGROUPS);
+            r.bytes = bounded.count();
+            return r;
+        });
+    }
+
+    private CadvisorResponse fetch(HttpRequest.Builder request, Deadline deadline, BodyReader reader)
+        throws ProbeFailure, InterruptedException {
+        request.timeout(deadline.budget(Duration.ofHours(1))).header("Accept-Encoding", "gzip");
         if (spec.bearerTokenFile().isPresent()) {
             // re-read every poll: projected service-account tokens rotate
             request.header("Authorization", "Bearer " + readToken(spec.bearerTokenFile().get()));
         }
         HttpResponse<InputStream> response;
+        java.net.URI url = request.build().uri();
         try {
-            response = client(deadline).send(request.GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+            response = client(deadline).send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (HttpConnectTimeoutException e) {
-            throw new ProbeFailure("connect_timeout", "no connection to " + spec.url() + " within the timeout");
+            throw new ProbeFailure("connect_timeout", "no connection to " + url + " within the timeout");
         } catch (HttpTimeoutException e) {
-            throw new ProbeFailure("timeout", "no answer from " + spec.url() + " within the timeout");
+            throw new ProbeFailure("timeout", "no answer from " + url + " within the timeout");
         } catch (ConnectException e) {
-            throw new ProbeFailure("connect_refused", "connection refused by " + spec.url().getHost() + ":" + port());
+            throw new ProbeFailure("connect_refused", "connection refused by " + url.getHost() + ":" + port());
         } catch (SSLException e) {
-            throw new ProbeFailure("tls", "TLS with " + spec.url().getHost() + " failed: " + e.getMessage());
+            throw new ProbeFailure("tls", "TLS with " + url.getHost() + " failed: " + e.getMessage());
         } catch (IOException e) {
-            throw new ProbeFailure("connect_failed", spec.url() + ": " + e);
+            throw new ProbeFailure("connect_failed", url + ": " + e);
         }
         try (InputStream raw = response.body()) {
             if (response.statusCode() != 200) {
                 String reason = response.statusCode() == 401 || response.statusCode() == 403 ? "auth_rejected" : "http_status";
-                throw new ProbeFailure(reason, spec.url() + " answered HTTP " + response.statusCode());
+                throw new ProbeFailure(reason, url + " answered HTTP " + response.statusCode());
             }
             boolean gzip = response.headers().firstValue("Content-Encoding").map("gzip"::equalsIgnoreCase).orElse(false);
             InputStream body = gzip ? new GZIPInputStream(raw, 16 * 1024) : raw;
-            return CadvisorResponse.read(new DeadlineInputStream(body, deadline), spec.maxResponseBytes(), MAX_CGROUPS);
+            return reader.read(new DeadlineInputStream(body, deadline));
+        } catch (BoundedInputStream.TooLarge e) {
+            throw new ProbeFailure("too_large", "response larger than max_response_size (" + spec.maxResponseBytes() + " bytes)");
         } catch (java.util.zip.ZipException e) {
             throw new ProbeFailure("bad_response", "corrupt gzip body: " + e.getMessage());
         } catch (IOException e) {

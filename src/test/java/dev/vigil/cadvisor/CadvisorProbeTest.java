@@ -315,6 +315,88 @@ class CadvisorProbeTest {
         assertTrue(written.get() < 64L << 20, "server wrote " + written.get() + " bytes before the probe hung up");
     }
 
+    /** One REST API poll with the api container's values. */
+    static String apiPoll(Map<String, String> api) throws Exception {
+        java.time.Instant now = java.time.Instant.now();
+        Map<String, String> v = new HashMap<>(Map.of("API_ID", "beef01", "API_PERIODS", "1000", "API_THROTTLED", "10",
+            "API_CPU_NS", "120500000000", "API_OOM_FIELD", "", "API_CREATED", "2026-11-22T10:00:00Z",
+            "TS", now.toString(), "TS_OLD", now.minusSeconds(10).toString()));
+        v.putAll(api);
+        String out = resource("api-subcontainers.json.template");
+        for (Map.Entry<String, String> e : v.entrySet()) {
+            out = out.replace("${" + e.getKey() + "}", e.getValue());
+        }
+        return out;
+    }
+
+    private static void serveApi(String json) {
+        mock.reset();
+        mock.when(request().withPath("/api/v1.3/subcontainers/")).respond(response().withStatusCode(200)
+            .withHeader("Content-Type", "application/json").withBody(json));
+    }
+
+    @Test
+    void restApiGivesTheSameVerdictsIncludingOomKillsAndRestarts() throws Exception {
+        Probe p = probe("      source: api\n");
+        serveApi(apiPoll(Map.of()));
+        ProbeResult r = run(p);
+        assertTrue(r.success(), r.message());
+        assertEquals(2.0, values(r, null).get("vigil_cadvisor_containers"), "the root cgroup is not a container");
+        Map<String, Double> api = values(r, "api");
+        assertEquals(402653184.0, api.get("vigil_container_memory_working_set_bytes"), "the newest stat is used");
+        assertEquals(536870912.0, api.get("vigil_container_memory_limit_bytes"));
+        assertEquals(0.75, api.get("vigil_container_memory_limit_ratio"), 1e-9);
+        assertEquals(120.5, api.get("vigil_container_cpu_usage_seconds_total"), 1e-9);
+        assertEquals(0.0, api.get("vigil_container_oom_events_total"), "oom_events omitted means 0");
+        assertEquals(java.time.Instant.parse("2026-11-22T10:00:00Z").getEpochSecond(),
+            api.get("vigil_container_start_time_seconds"), 1e-3);
+        Sample ws = r.samples().stream().filter(s -> s.family().name().equals("vigil_container_memory_working_set_bytes")
+            && s.labelValues().get(1).equals("api")).findFirst().orElseThrow();
+        assertEquals(List.of("node", "api", "api-7d9f8-abcde", "shop", "registry.example/api:1.4.2"), ws.labelValues());
+        Map<String, Double> docker = values(r, "nightly-report");
+        assertEquals(20971520.0, docker.get("vigil_container_memory_working_set_bytes"), "Docker name from the aliases");
+        assertFalse(docker.containsKey("vigil_container_memory_limit_bytes"), "page-counter max means no limit");
+        assertTrue(values(r, null).get("vigil_cadvisor_data_age_seconds") < 60);
+
+        serveApi(apiPoll(Map.of("API_PERIODS", "1100", "API_THROTTLED", "60", "API_OOM_FIELD", "\"oom_events\": 2,")));
+        api = values(run(p), "api");
+        assertEquals(0.5, api.get("vigil_container_cpu_throttled_ratio"), 1e-9);
+        assertEquals(2.0, api.get("vigil_container_oom_events_total"));
+
+        serveApi(apiPoll(Map.of("API_ID", "beef02", "API_CREATED", "2026-11-23T10:00:00Z", "API_CPU_NS", "500000000",
+            "API_PERIODS", "3", "API_THROTTLED", "0")));
+        api = values(run(p), "api");
+        assertEquals(1.0, api.get("vigil_container_restarts_total"));
+        assertEquals(2.0, api.get("vigil_container_oom_events_total"), "OOM kills of the old incarnation kept");
+        assertEquals(121.0, api.get("vigil_container_cpu_usage_seconds_total"), 1e-9);
+    }
+
+    @Test
+    void autoUsesTheApiWhereItExistsAndTheExpositionElsewhere() throws Exception {
+        Probe p = probe("");
+        serveApi(apiPoll(Map.of()));
+        ProbeResult r = run(p);
+        assertTrue(r.details().get("response").endsWith("from api"), r.details().toString());
+        serve(poll(Map.of()));
+        Probe q = probe("");
+        r = run(q);
+        assertTrue(r.success(), r.message());
+        assertTrue(r.details().get("response").endsWith("from metrics"), r.details().toString());
+        assertEquals(3.0, values(r, null).get("vigil_cadvisor_containers"));
+    }
+
+    @Test
+    void apiGarbageAndTruncatedJsonAreBadResponse() throws Exception {
+        serveApi("{\"not\": \"a list\"}");
+        assertEquals("bad_response", run(probe("      source: api\n")).reason());
+        String full = apiPoll(Map.of());
+        serveApi(full.substring(0, full.length() / 2));
+        ProbeResult r = run(probe("      source: api\n"));
+        assertEquals("bad_response", r.reason());
+        serveApi(apiPoll(Map.of()));
+        assertEquals("too_large", run(probe("      source: api\n      max_response_size: 1KiB\n")).reason());
+    }
+
     @Test
     void configErrors() {
         var e = org.junit.jupiter.api.Assertions.assertThrows(dev.vigil.config.ConfigException.class, () ->
