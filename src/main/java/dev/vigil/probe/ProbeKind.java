@@ -10,8 +10,13 @@ import java.util.List;
  * probes; the scheduler owns deadlines, concurrency and the common per-target metrics.
  */
 public interface ProbeKind {
-    /** The {@code kind} label value and the top-level configuration section. */
+    /** The {@code kind} label value. */
     String name();
+
+    /** The top-level configuration section; the kind's name unless the section holds a plural ({@code backups}). */
+    default String section() {
+        return name();
+    }
 
     /**
      * Reads the kind's section into targets. Report problems through the section ({@link Section#error}) and call

@@ -1,5 +1,6 @@
 package dev.vigil.probe;
 
+import dev.vigil.backup.BackupKind;
 import dev.vigil.cadvisor.CadvisorKind;
 import dev.vigil.tcp.TcpKind;
 import java.util.LinkedHashMap;
@@ -22,7 +23,8 @@ public final class ProbeKinds {
     public static ProbeKinds builtIn() {
         return new ProbeKinds(List.of(
             new TcpKind(),
-            new CadvisorKind()
+            new CadvisorKind(),
+            new BackupKind()
         ));
     }
 

@@ -1,0 +1,164 @@
+package dev.vigil.backup;
+
+import dev.vigil.config.HostPaths;
+import dev.vigil.config.Section;
+import dev.vigil.probe.CommandLineYaml;
+import dev.vigil.probe.MetricFamily;
+import dev.vigil.probe.Probe;
+import dev.vigil.probe.ProbeKind;
+import dev.vigil.probe.Target;
+import dev.vigil.probe.TargetList;
+import dev.vigil.probe.Timing;
+import java.time.Clock;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Kind {@code backup} (section {@code backups:}): is every backup set of this node fresh for its schedule, of a sane
+ * size, and readable to its end?
+ */
+public final class BackupKind implements ProbeKind {
+    public static final String NAME = "backup";
+
+    static final MetricFamily LAST = MetricFamily.gauge("vigil_backup_last_timestamp_seconds",
+        "Time of the newest valid backup of the set (file modification time); 0 when there is none.", "target");
+    static final MetricFamily SIZE = MetricFamily.gauge("vigil_backup_size_bytes",
+        "Size of the newest finished backup of the set.", "target");
+    static final MetricFamily COUNT = MetricFamily.gauge("vigil_backup_count",
+        "Finished backups of the set present now.", "target");
+    static final MetricFamily KEEP = MetricFamily.gauge("vigil_backup_keep",
+        "The number of backups the set is configured to keep.", "target");
+    static final MetricFamily INTERVAL = MetricFamily.gauge("vigil_backup_expected_interval_seconds",
+        "Time between two expected backups of the set, from its schedule.", "target");
+    static final MetricFamily OVERDUE = MetricFamily.gauge("vigil_backup_overdue_seconds",
+        "How long the set has been late for its schedule and grace; 0 when on time.", "target");
+    static final MetricFamily SIZE_CHANGE = MetricFamily.gauge("vigil_backup_size_change_ratio",
+        "Size of the newest finished backup divided by the size of the one before it.", "target");
+    static final MetricFamily INTEGRITY = MetricFamily.gauge("vigil_backup_integrity_ok",
+        "1 if the newest finished backup passed its content check; reason says what was found.", "target", "reason");
+    static final MetricFamily IN_PROGRESS = MetricFamily.gauge("vigil_backup_in_progress",
+        "1 while a backup of the set is still being written (not judged yet).", "target");
+    static final MetricFamily PENDING = MetricFamily.gauge("vigil_backup_verification_pending",
+        "1 while the content check of the newest backup is still running in the background.", "target");
+    static final MetricFamily FILES = MetricFamily.gauge("vigil_backup_files",
+        "Files in the newest complete snapshot (rsync_tree).", "target");
+    static final MetricFamily HARDLINKS = MetricFamily.gauge("vigil_backup_hardlink_ratio",
+        "Share of the newest snapshot's files that are hard links into the previous one (rsync_tree).", "target");
+    static final MetricFamily INFO = MetricFamily.info("vigil_backup_info",
+        "The set's format and location.", "target", "format", "path");
+
+    private final Verifier verifier = new Verifier();
+    private final Clock clock;
+
+    public BackupKind() {
+        this(Clock.systemUTC());
+    }
+
+    BackupKind(Clock clock) {
+        this.clock = clock;
+    }
+
+    /** Settings of one backup set. */
+    record Spec(String format, String path, Schedule schedule, long minSize, int keep, Duration settle,
+                long verifyBytesPerSecond) {
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String section() {
+        return "backups";
+    }
+
+    @Override
+    public List<Target> parse(Section section, Timing defaults) {
+        Timing sectionTiming = Timing.read(section, new Timing(Duration.ofMinutes(1), defaults.timeout(), defaults.jitter()));
+        TargetList out = new TargetList();
+        for (Section s : section.sections("sets")) {
+            String name = s.requiredString("name");
+            String format = s.choice("kind", "file", BackupFormats.KINDS);
+            if (!s.has("kind")) {
+                s.error("kind", "missing required key (one of " + String.join(", ", BackupFormats.KINDS) + ")");
+            }
+            String path = s.requiredString("path");
+            Schedule schedule = schedule(s);
+            long minSize = s.size("min_size", 1);
+            int keep = s.integer("keep", 0, 0, 100_000);
+            Duration settle = s.duration("settle", Duration.ofMinutes(1));
+            long rate = s.size("verify_rate", 64L << 20);
+            Timing timing = Timing.read(s, sectionTiming);
+            s.finish();
+            if (name.isEmpty() || path.isEmpty() || schedule == null) {
+                continue;
+            }
+            out.add(s, new Target(NAME, name, timing, new Spec(format, path, schedule, minSize, keep, settle, rate)));
+        }
+        section.finish();
+        return out.toList();
+    }
+
+    private static Schedule schedule(Section s) {
+        Duration grace = s.duration("grace", Duration.ZERO);
+        String zoneName = s.string("timezone", "");
+        ZoneId zone = ZoneId.systemDefault();
+        if (!zoneName.isEmpty()) {
+            try {
+                zone = ZoneId.of(zoneName);
+            } catch (DateTimeException e) {
+                s.error("timezone", "unknown time zone \"" + zoneName + "\" (e.g. UTC, Europe/Berlin)");
+            }
+        }
+        boolean hasEvery = s.has("every");
+        boolean hasCron = s.has("cron");
+        if (hasEvery == hasCron) {
+            s.error(hasEvery ? "cron" : "", hasEvery ? "set either every or cron, not both"
+                : "missing the schedule: every (e.g. 24h) or cron (e.g. \"0 3 * * *\")");
+            s.duration("every");
+            s.string("cron");
+            return null;
+        }
+        if (hasEvery) {
+            Duration every = s.duration("every").orElse(null);
+            if (every != null && every.isZero()) {
+                s.error("every", "must be greater than zero");
+                return null;
+            }
+            return every == null ? null : new Schedule(every, null, zone, grace);
+        }
+        try {
+            return new Schedule(null, CronSchedule.parse(s.string("cron").orElseThrow()), zone, grace);
+        } catch (IllegalArgumentException e) {
+            s.error("cron", e.getMessage());
+            return null;
+        }
+    }
+
+    @Override
+    public Probe create(Target target, HostPaths hostPaths) {
+        return new BackupProbe(target.name(), (Spec) target.spec(), hostPaths, clock, verifier);
+    }
+
+    @Override
+    public List<MetricFamily> metrics() {
+        return List.of(LAST, SIZE, COUNT, KEEP, INTERVAL, OVERDUE, SIZE_CHANGE, INTEGRITY, IN_PROGRESS, PENDING, FILES,
+            HARDLINKS, INFO);
+    }
+
+    /** {@code vigil probe backup PATH --kind pg_dump --every 24h}. */
+    @Override
+    public String commandLineSection(String target, Map<String, String> options) {
+        StringBuilder yaml = new StringBuilder("sets:\n  - name: ").append(CommandLineYaml.quote(target)).append('\n')
+            .append("    path: ").append(CommandLineYaml.quote(target)).append('\n');
+        if (!options.containsKey("every") && !options.containsKey("cron")) {
+            yaml.append("    every: 24h\n");
+        }
+        options.forEach((k, v) -> yaml.append("    ").append(k).append(": ").append(CommandLineYaml.quote(v)).append('\n'));
+        return yaml.toString();
+    }
+}

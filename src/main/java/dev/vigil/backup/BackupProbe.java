@@ -1,0 +1,307 @@
+package dev.vigil.backup;
+
+import dev.vigil.config.HostPaths;
+import dev.vigil.probe.Deadline;
+import dev.vigil.probe.Probe;
+import dev.vigil.probe.ProbeResult;
+import dev.vigil.probe.Sample;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystems;
+import java.nio.file.FileVisitOption;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Judges one backup set: lists its backups, leaves alone the one still being written, checks the newest finished one
+ * (and older ones until a valid one is found), and derives freshness from the schedule. Everything comes from the
+ * files and the clock, so an agent restart changes no answer.
+ */
+final class BackupProbe implements Probe {
+    private static final int MAX_FILES = 10_000;
+    private static final int MAX_CHECKED = 10;
+    private final String target;
+    private final BackupKind.Spec spec;
+    private final HostPaths hostPaths;
+    private final Clock clock;
+    private final Verifier verifier;
+    private final Map<String, RsyncTree.Contents> walked = new LinkedHashMap<>();
+
+    BackupProbe(String target, BackupKind.Spec spec, HostPaths hostPaths, Clock clock, Verifier verifier) {
+        this.target = target;
+        this.spec = spec;
+        this.hostPaths = hostPaths;
+        this.clock = clock;
+        this.verifier = verifier;
+    }
+
+    /** A backup file found now. */
+    private record Found(Path path, long size, Instant mtime, Object inode) {
+        Verifier.FileKey key() {
+            return new Verifier.FileKey(path, size, mtime.toEpochMilli(), inode);
+        }
+    }
+
+    /** What the set looks like now, whatever its format. */
+    private static final class Observation {
+        Instant newestValid;
+        long count;
+        double newestSize = Double.NaN;
+        double previousSize = Double.NaN;
+        Integrity newest;
+        boolean inProgress;
+        boolean pending;
+        double files = Double.NaN;
+        double hardlinkRatio = Double.NaN;
+        final Map<String, String> details = new LinkedHashMap<>();
+    }
+
+    @Override
+    public ProbeResult run(Deadline deadline) throws Exception {
+        Instant now = clock.instant();
+        Observation o;
+        try {
+            o = "rsync_tree".equals(spec.format()) ? observeTree(now) : observeFiles(now, deadline);
+        } catch (AccessDeniedException e) {
+            return ProbeResult.failed(Integrity.UNREADABLE, "permission denied: " + e.getFile(), List.of(), Map.of());
+        }
+        Duration overdue = spec.schedule().overdue(o.newestValid, now);
+        List<Sample> samples = new ArrayList<>();
+        samples.add(BackupKind.INFO.sample(1, target, spec.format(), spec.path()));
+        samples.add(BackupKind.LAST.sample(o.newestValid == null ? 0 : o.newestValid.toEpochMilli() / 1000.0, target));
+        samples.add(BackupKind.COUNT.sample(o.count, target));
+        if (spec.keep() > 0) {
+            samples.add(BackupKind.KEEP.sample(spec.keep(), target));
+        }
+        samples.add(BackupKind.INTERVAL.sample(spec.schedule().expectedInterval(now).toMillis() / 1000.0, target));
+        samples.add(BackupKind.OVERDUE.sample(overdue.toMillis() / 1000.0, target));
+        samples.add(BackupKind.IN_PROGRESS.sample(o.inProgress ? 1 : 0, target));
+        samples.add(BackupKind.PENDING.sample(o.pending ? 1 : 0, target));
+        if (!Double.isNaN(o.newestSize)) {
+            samples.add(BackupKind.SIZE.sample(o.newestSize, target));
+            if (o.previousSize > 0) {
+                samples.add(BackupKind.SIZE_CHANGE.sample(o.newestSize / o.previousSize, target));
+            }
+        }
+        if (o.newest != null) {
+            samples.add(BackupKind.INTEGRITY.sample(o.newest.isOk() ? 1 : 0, target, o.newest.reason()));
+            o.details.put("newest", o.newest.reason() + ": " + o.newest.detail());
+        }
+        if (!Double.isNaN(o.files)) {
+            samples.add(BackupKind.FILES.sample(o.files, target));
+        }
+        if (!Double.isNaN(o.hardlinkRatio)) {
+            samples.add(BackupKind.HARDLINKS.sample(o.hardlinkRatio, target));
+        }
+        o.details.put("newest valid", o.newestValid == null ? "none" : o.newestValid.toString());
+        if (o.newest != null && !o.newest.isOk()) {
+            return ProbeResult.failed(o.newest.reason(), "newest backup: " + o.newest.detail(), samples, o.details);
+        }
+        if (o.newestValid == null) {
+            return ProbeResult.failed("no_backup", "no valid backup matches " + spec.path(), samples, o.details);
+        }
+        if (!overdue.isZero()) {
+            return ProbeResult.failed("overdue", "the newest valid backup is from " + o.newestValid + ", late by "
+                + dev.vigil.config.Durations.format(overdue.withNanos(0)), samples, o.details);
+        }
+        return ProbeResult.ok(samples, o.details);
+    }
+
+    private Observation observeFiles(Instant now, Deadline deadline) throws IOException, InterruptedException {
+        Observation o = new Observation();
+        List<Found> found = list();
+        Instant settledBefore = now.minus(spec.settle());
+        List<Found> finished = new ArrayList<>();
+        for (Found f : found) {
+            if (f.mtime.isAfter(settledBefore)) {
+                o.inProgress = true;
+                o.details.put("in progress", f.path + " (modified " + f.mtime + ")");
+            } else {
+                finished.add(f);
+            }
+        }
+        o.count = finished.size();
+        if (finished.isEmpty()) {
+            return o;
+        }
+        o.newestSize = finished.get(0).size;
+        if (finished.size() > 1) {
+            o.previousSize = finished.get(1).size;
+        }
+        for (int i = 0; i < Math.min(MAX_CHECKED, finished.size()); i++) {
+            Found f = finished.get(i);
+            Optional<Integrity> verdict = judge(f, deadline);
+            if (i == 0) {
+                o.details.put("path", f.path.toString());
+                if (verdict.isEmpty()) {
+                    o.pending = true;
+                } else {
+                    o.newest = verdict.get();
+                }
+            }
+            if (verdict.isEmpty() || verdict.get().isOk()) {
+                // a backup whose check still runs counts as there: it is judged as soon as the check ends
+                o.newestValid = f.mtime;
+                break;
+            }
+        }
+        return o;
+    }
+
+    /** The verdict on a file, or empty while its check still runs in the background. */
+    private Optional<Integrity> judge(Found f, Deadline deadline) throws InterruptedException {
+        if (f.size == 0) {
+            return Optional.of(new Integrity(Integrity.EMPTY, "the file is empty"));
+        }
+        if (f.size < spec.minSize()) {
+            return Optional.of(new Integrity("too_small", f.size + " bytes, below min_size " + spec.minSize()));
+        }
+        FormatCheck check = BackupFormats.check(spec.format());
+        if (check == null) {
+            return Optional.of(Integrity.ok(f.size + " bytes (kind file: age and size only)"));
+        }
+        CompletableFuture<Integrity> verdict = verifier.verify(f.key(), check, spec.verifyBytesPerSecond());
+        long waitMs = Math.max(0, deadline.remaining().toMillis() - 200);
+        try {
+            return Optional.of(verdict.get(waitMs, TimeUnit.MILLISECONDS));
+        } catch (TimeoutException e) {
+            return Optional.empty();
+        } catch (ExecutionException e) {
+            return Optional.of(new Integrity(Integrity.UNREADABLE, String.valueOf(e.getCause())));
+        }
+    }
+
+    /** Regular files matching the path glob, newest first; at most MAX_FILES. */
+    private List<Found> list() throws IOException {
+        String pattern = hostPaths.resolve(spec.path()).toString();
+        Path base = globBase(pattern);
+        if (!Files.isDirectory(base)) {
+            return List.of();
+        }
+        PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + pattern);
+        int depth = pattern.contains("**") ? Integer.MAX_VALUE
+            : (int) (Path.of(pattern).getNameCount() - base.getNameCount());
+        List<Found> out = new ArrayList<>();
+        Files.walkFileTree(base, EnumSet.noneOf(FileVisitOption.class), depth, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                if (attrs.isRegularFile() && matcher.matches(file) && out.size() < MAX_FILES) {
+                    out.add(new Found(file, attrs.size(), attrs.lastModifiedTime().toInstant(), attrs.fileKey()));
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException exc) {
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        out.sort(Comparator.comparing(Found::mtime).reversed());
+        return out;
+    }
+
+    /** The longest leading part of a glob without wildcards. */
+    static Path globBase(String pattern) {
+        Path p = Path.of(pattern);
+        Path base = p.getRoot() == null ? Path.of("") : p.getRoot();
+        for (Path part : p) {
+            String s = part.toString();
+            if (s.contains("*") || s.contains("?") || s.contains("[") || s.contains("{")) {
+                break;
+            }
+            base = base.resolve(s);
+        }
+        return base.equals(p) ? p.getParent() : base;
+    }
+
+    private Observation observeTree(Instant now) throws IOException {
+        Observation o = new Observation();
+        Path root = hostPaths.resolve(spec.path());
+        if (!Files.isDirectory(root)) {
+            return o;
+        }
+        List<RsyncTree.Snapshot> snapshots = RsyncTree.snapshots(root);
+        Optional<Path> latest = RsyncTree.latestLink(root);
+        List<RsyncTree.Snapshot> complete = new ArrayList<>();
+        RsyncTree.Snapshot newestAttempt = snapshots.isEmpty() ? null : snapshots.get(0);
+        for (int i = 0; i < snapshots.size(); i++) {
+            RsyncTree.Snapshot s = snapshots.get(i);
+            boolean newerThanLatest = latest.isPresent() && snapshots.stream().filter(x -> x.dir().equals(latest.get()))
+                .findFirst().map(l -> s.time().isAfter(l.time())).orElse(false);
+            if (newerThanLatest) {
+                continue;
+            }
+            if (latest.isEmpty() && complete.isEmpty()) {
+                RsyncTree.Contents c = contents(s, i + 1 < snapshots.size() ? snapshots.get(i + 1) : null);
+                if (c.hasRsyncTemp()) {
+                    continue;
+                }
+            }
+            complete.add(s);
+        }
+        o.count = complete.size();
+        if (newestAttempt != null && (complete.isEmpty() || !newestAttempt.equals(complete.get(0)))) {
+            Instant modified = Files.getLastModifiedTime(newestAttempt.dir()).toInstant();
+            if (modified.isAfter(now.minus(spec.settle()))) {
+                o.inProgress = true;
+                o.details.put("in progress", newestAttempt.dir().toString());
+            } else {
+                o.newest = new Integrity(Integrity.TRUNCATED, "snapshot " + newestAttempt.dir().getFileName()
+                    + " is incomplete (an interrupted rsync: temporary files, or newer than the latest link)");
+            }
+        }
+        if (complete.isEmpty()) {
+            return o;
+        }
+        RsyncTree.Snapshot newest = complete.get(0);
+        RsyncTree.Snapshot previous = complete.size() > 1 ? complete.get(1) : null;
+        RsyncTree.Contents c = contents(newest, previous);
+        o.newestValid = newest.time();
+        o.newestSize = c.bytes();
+        o.files = c.files();
+        if (o.newest == null) {
+            o.newest = c.files() == 0 ? new Integrity(Integrity.EMPTY, "the newest snapshot holds no file")
+                : Integrity.ok(c.files() + " files, " + c.bytes() + " bytes");
+        }
+        if (previous != null) {
+            o.previousSize = contents(previous, complete.size() > 2 ? complete.get(2) : null).bytes();
+            o.hardlinkRatio = c.files() == 0 ? 0 : (double) c.linkedToPrevious() / c.files();
+        }
+        o.details.put("newest snapshot", newest.dir().toString());
+        return o;
+    }
+
+    /** A snapshot's contents, walked once per change of its directory. */
+    private RsyncTree.Contents contents(RsyncTree.Snapshot s, RsyncTree.Snapshot previous) throws IOException {
+        String key = s.dir() + "|" + Files.getLastModifiedTime(s.dir(), LinkOption.NOFOLLOW_LINKS).toMillis() + "|"
+            + (previous == null ? "" : previous.dir());
+        RsyncTree.Contents c = walked.get(key);
+        if (c == null) {
+            c = RsyncTree.walk(s.dir(), previous == null ? null : previous.dir());
+            if (walked.size() > 16) {
+                walked.clear();
+            }
+            walked.put(key, c);
+        }
+        return c;
+    }
+}
