@@ -36,12 +36,10 @@ public final class ProbeCommand {
         String kindName = cl.arguments().get(0);
         ProbeKind kind = kinds.get(kindName).orElseThrow(() -> new CommandLine.UsageException(
             "unknown probe kind \"" + kindName + "\" (kinds: " + String.join(", ", kinds.names()) + ")"));
-        String section = kind.commandLineSection(cl.arguments().get(1), cl.options());
         StringBuilder yaml = new StringBuilder();
         cl.flags().entrySet().stream().filter(e -> e.getKey().equals("timeout")).findFirst()
             .ifPresent(e -> yaml.append("defaults:\n  timeout: ").append(e.getValue()).append("\n  interval: 1h\n"));
-        yaml.append(kind.section()).append(":\n");
-        section.lines().forEach(l -> yaml.append("  ").append(l).append('\n'));
+        yaml.append(kind.commandLineConfig(cl.arguments().get(1), cl.options()));
         VigilConfig config;
         try {
             config = new ConfigLoader(kinds, hostPaths).parse("<command line>", yaml.toString());
@@ -51,7 +49,7 @@ public final class ProbeCommand {
             String option = path.substring(path.lastIndexOf('.') + 1);
             throw new CommandLine.UsageException("--" + option.replace('_', '-') + ": " + first);
         }
-        List<Target> once = config.targets().stream().map(t -> new Target(t.kind(), t.name(),
+        List<Target> once = config.targets().stream().filter(t -> t.kind().equals(kindName)).map(t -> new Target(t.kind(), t.name(),
             new Timing(t.timing().interval(), t.timing().timeout(), Duration.ZERO), t.spec())).toList();
         VigilConfig immediate = new VigilConfig(config.source(), config.defaults(), config.maxConcurrentProbes(), once);
         try (Scheduler scheduler = new Scheduler(kinds, hostPaths)) {

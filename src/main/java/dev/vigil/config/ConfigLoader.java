@@ -101,6 +101,9 @@ public final class ConfigLoader {
         List<Target> targets = new ArrayList<>();
         Map<String, String> seen = new HashMap<>();
         for (ProbeKind kind : kinds.all()) {
+            if (kind.section().isEmpty()) {
+                continue; // its targets come from another kind's section
+            }
             Section section = top.section(kind.section());
             for (Target t : kind.parse(section, defaults)) {
                 if (seen.putIfAbsent(t.key(), t.name()) != null) {

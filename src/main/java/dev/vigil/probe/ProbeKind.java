@@ -13,7 +13,10 @@ public interface ProbeKind {
     /** The {@code kind} label value. */
     String name();
 
-    /** The top-level configuration section; the kind's name unless the section holds a plural ({@code backups}). */
+    /**
+     * The top-level configuration section; the kind's name unless the section holds a plural ({@code backups}).
+     * Empty for a kind whose targets another kind's section declares ({@code vip} in {@code keepalived:}).
+     */
     default String section() {
         return name();
     }
@@ -34,6 +37,13 @@ public interface ProbeKind {
      * The YAML of this kind's section for the {@code probe KIND TARGET --option value} command, which then goes
      * through the ordinary parser and its error messages. Options come with dashes turned into underscores.
      */
+    default String commandLineConfig(String target, java.util.Map<String, String> options) {
+        StringBuilder yaml = new StringBuilder(section()).append(":\n");
+        commandLineSection(target, options).lines().forEach(l -> yaml.append("  ").append(l).append('\n'));
+        return yaml.toString();
+    }
+
+    /** The section part of {@link #commandLineConfig}: by default one entry of {@code targets:}. */
     default String commandLineSection(String target, java.util.Map<String, String> options) {
         StringBuilder yaml = new StringBuilder("targets:\n  - target: ").append(CommandLineYaml.quote(target)).append('\n');
         options.forEach((k, v) -> yaml.append("    ").append(k).append(": ").append(CommandLineYaml.quote(v)).append('\n'));

@@ -2,6 +2,8 @@ package dev.vigil.probe;
 
 import dev.vigil.backup.BackupKind;
 import dev.vigil.cadvisor.CadvisorKind;
+import dev.vigil.keepalived.KeepalivedKind;
+import dev.vigil.keepalived.VipKind;
 import dev.vigil.tcp.TcpKind;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,7 +26,9 @@ public final class ProbeKinds {
         return new ProbeKinds(List.of(
             new TcpKind(),
             new CadvisorKind(),
-            new BackupKind()
+            new BackupKind(),
+            new KeepalivedKind(),
+            new VipKind()
         ));
     }
 

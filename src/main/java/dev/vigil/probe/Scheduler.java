@@ -99,6 +99,7 @@ public final class Scheduler implements AutoCloseable {
             if (gone.schedule != null) {
                 gone.schedule.cancel(false);
             }
+            closeQuietly(gone);
         }
         states = List.copyOf(next);
         if (!applied) {
@@ -310,10 +311,19 @@ public final class Scheduler implements AutoCloseable {
         }
         for (TargetState s : states) {
             s.retired = true;
+            closeQuietly(s);
         }
         timer.shutdownNow();
         dispatcher.interrupt();
         workers.shutdownNow();
+    }
+
+    private static void closeQuietly(TargetState s) {
+        try {
+            s.probe().close();
+        } catch (RuntimeException e) {
+            LOG.atWarn().addKeyValue("target", s.target().name()).addKeyValue("error", e.toString()).log("probe close failed");
+        }
     }
 
     private static ThreadFactory daemon(String prefix) {

@@ -1,0 +1,69 @@
+package dev.vigil.keepalived;
+
+import dev.vigil.config.HostPaths;
+import dev.vigil.config.Section;
+import dev.vigil.probe.CommandLineYaml;
+import dev.vigil.probe.MetricFamily;
+import dev.vigil.probe.Probe;
+import dev.vigil.probe.ProbeKind;
+import dev.vigil.probe.Target;
+import dev.vigil.probe.Timing;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Kind {@code vip}: does this node hold a virtual IP now, and does the VIP answer? Its targets are declared in the
+ * {@code keepalived:} section (by {@link KeepalivedKind}), from the list there and from keepalived.conf.
+ */
+public final class VipKind implements ProbeKind {
+    public static final String NAME = "vip";
+
+    static final MetricFamily HELD = MetricFamily.gauge("vigil_vip_held",
+        "1 if the virtual IP is assigned to an interface of this node now. sum by (vip) over the fleet: 0 nobody holds"
+            + " it, 1 as it should be, more is split brain.", "vip", "interface", "instance");
+    static final MetricFamily REACHABLE = MetricFamily.gauge("vigil_vip_reachable",
+        "1 if a TCP connection (and a TLS handshake when asked) to the VIP's check_port succeeded from this node.",
+        "vip", "port");
+    static final MetricFamily TRANSITIONS = MetricFamily.counter("vigil_vip_transitions_total",
+        "Times this node gained or lost the VIP, as observed by the agent.", "vip");
+    static final MetricFamily LAST_TRANSITION = MetricFamily.gauge("vigil_vip_last_transition_timestamp_seconds",
+        "When this node last gained or lost the VIP, as observed by the agent.", "vip");
+
+    /** One VIP to watch. */
+    record Spec(String address, String iface, String instance, int checkPort, boolean checkTls) {
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String section() {
+        return "";
+    }
+
+    @Override
+    public List<Target> parse(Section section, Timing defaults) {
+        return List.of();
+    }
+
+    @Override
+    public Probe create(Target target, HostPaths hostPaths) {
+        return new VipProbe((Spec) target.spec());
+    }
+
+    @Override
+    public List<MetricFamily> metrics() {
+        return List.of(HELD, REACHABLE, TRANSITIONS, LAST_TRANSITION);
+    }
+
+    /** {@code vigil probe vip 10.0.0.100 [--check-port 6443] [--interface eth0]}. */
+    @Override
+    public String commandLineConfig(String target, Map<String, String> options) {
+        StringBuilder yaml = new StringBuilder("keepalived:\n  config_file: \"\"\n  vips:\n    - address: ")
+            .append(CommandLineYaml.quote(target)).append('\n');
+        options.forEach((k, v) -> yaml.append("      ").append(k).append(": ").append(CommandLineYaml.quote(v)).append('\n'));
+        return yaml.toString();
+    }
+}

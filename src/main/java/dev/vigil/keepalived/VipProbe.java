@@ -1,0 +1,156 @@
+package dev.vigil.keepalived;
+
+import dev.vigil.probe.Deadline;
+import dev.vigil.probe.Probe;
+import dev.vigil.probe.ProbeResult;
+import dev.vigil.probe.Sample;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * Looks for the VIP on this node's interfaces (as an unprivileged user, from the kernel's address list) and, when
+ * asked, connects to it. A node that does not hold the VIP is healthy as far as this probe goes: whether the fleet has
+ * exactly one holder is a sum over all agents.
+ */
+final class VipProbe implements Probe {
+    private final VipKind.Spec spec;
+    private final InetAddress vip;
+    private Boolean lastHeld;
+    private long transitions;
+    private double lastTransition = Double.NaN;
+
+    VipProbe(VipKind.Spec spec) {
+        this.spec = spec;
+        try {
+            this.vip = InetAddress.getByName(spec.address()); // a literal: no lookup
+        } catch (IOException e) {
+            throw new IllegalArgumentException(spec.address(), e);
+        }
+    }
+
+    @Override
+    public ProbeResult run(Deadline deadline) throws Exception {
+        Optional<String> holder = interfaceHolding(vip);
+        boolean held = holder.isPresent();
+        long now = System.currentTimeMillis();
+        if (lastHeld != null && lastHeld != held) {
+            transitions++;
+            lastTransition = now / 1000.0;
+        }
+        lastHeld = held;
+        String iface = holder.orElse(spec.iface());
+        List<Sample> samples = new ArrayList<>();
+        Map<String, String> details = new LinkedHashMap<>();
+        samples.add(VipKind.HELD.sample(held ? 1 : 0, spec.address(), iface, spec.instance()));
+        samples.add(VipKind.TRANSITIONS.sample(transitions, spec.address()));
+        if (!Double.isNaN(lastTransition)) {
+            samples.add(VipKind.LAST_TRANSITION.sample(lastTransition, spec.address()));
+        }
+        details.put("held", held ? "yes, on " + holder.get() : "no");
+        if (!spec.iface().isEmpty() && held && !spec.iface().equals(holder.get())) {
+            details.put("note", "held on " + holder.get() + ", configured for " + spec.iface());
+        }
+        if (spec.checkPort() <= 0) {
+            return ProbeResult.ok(samples, details);
+        }
+        String port = Integer.toString(spec.checkPort());
+        String failure = connect(deadline);
+        samples.add(VipKind.REACHABLE.sample(failure == null ? 1 : 0, spec.address(), port));
+        if (failure == null) {
+            details.put("reachable", spec.address() + ":" + port + (spec.checkTls() ? " (TLS handshake)" : ""));
+            return ProbeResult.ok(samples, details);
+        }
+        String reason = failure.substring(0, failure.indexOf(' '));
+        return ProbeResult.failed(reason, failure.substring(failure.indexOf(' ') + 1), samples, details);
+    }
+
+    /** The interface (or alias) carrying the address now, if any. */
+    static Optional<String> interfaceHolding(InetAddress address) throws SocketException {
+        for (NetworkInterface ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+            Optional<String> found = search(ni, address);
+            if (found.isPresent()) {
+                return found;
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<String> search(NetworkInterface ni, InetAddress address) {
+        for (NetworkInterface sub : Collections.list(ni.getSubInterfaces())) {
+            Optional<String> found = search(sub, address);
+            if (found.isPresent()) {
+                return Optional.of(ni.getName());
+            }
+        }
+        for (InetAddress a : Collections.list(ni.getInetAddresses())) {
+            if (sameAddress(a, address)) {
+                return Optional.of(ni.getParent() != null ? ni.getParent().getName() : ni.getName());
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static boolean sameAddress(InetAddress a, InetAddress b) {
+        return java.util.Arrays.equals(a.getAddress(), b.getAddress());
+    }
+
+    /** null when reachable, else "reason message". */
+    private String connect(Deadline deadline) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(vip, spec.checkPort()), deadline.budgetMillis(Duration.ofHours(1)));
+            if (spec.checkTls()) {
+                socket.setSoTimeout(deadline.budgetMillis(Duration.ofHours(1)));
+                SSLContext ctx = SSLContext.getInstance("TLS");
+                ctx.init(null, new TrustManager[] {new AcceptAny()}, new SecureRandom());
+                try (SSLSocket tls = (SSLSocket) ctx.getSocketFactory().createSocket(socket, spec.address(),
+                    spec.checkPort(), false)) {
+                    tls.startHandshake();
+                }
+            }
+            return null;
+        } catch (SocketTimeoutException e) {
+            return "connect_timeout no answer from " + spec.address() + ":" + spec.checkPort() + " within the timeout";
+        } catch (ConnectException e) {
+            return "connect_refused nothing listens on " + spec.address() + ":" + spec.checkPort();
+        } catch (javax.net.ssl.SSLException e) {
+            return "handshake_failed TLS handshake with " + spec.address() + " failed: " + e.getMessage();
+        } catch (IOException | java.security.GeneralSecurityException e) {
+            return "connect_failed " + e;
+        }
+    }
+
+    /** Reachability only: which certificate the VIP serves is the tls kind's business. */
+    private static final class AcceptAny implements X509TrustManager {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+        }
+    }
+}
