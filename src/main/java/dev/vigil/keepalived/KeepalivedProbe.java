@@ -101,11 +101,12 @@ final class KeepalivedProbe implements Probe {
             }
         }
         Path proc = hostPaths.resolve("/proc");
+        String ownNetns = netns(proc.resolve("self"));
         long parent = -1;
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(proc, p -> p.getFileName().toString().matches("\\d+"))) {
             for (Path p : ds) {
                 long pid = Long.parseLong(p.getFileName().toString());
-                if (isKeepalived(pid) && (parent < 0 || pid < parent)) {
+                if (isKeepalived(pid) && sameNetns(ownNetns, netns(p)) && (parent < 0 || pid < parent)) {
                     parent = pid; // the parent process starts first: the lowest pid of the family
                 }
             }
@@ -117,6 +118,23 @@ final class KeepalivedProbe implements Probe {
             return Optional.of(parent);
         }
         return Optional.empty();
+    }
+
+    /** The network namespace of a process, or "" when it cannot be read (another user's process, without root). */
+    private static String netns(Path procDir) {
+        try {
+            return Files.readSymbolicLink(procDir.resolve("ns/net")).toString();
+        } catch (IOException | UnsupportedOperationException e) {
+            return "";
+        }
+    }
+
+    /**
+     * A keepalived in another network namespace (a container, or a test's other "nodes") is not this node's. When the
+     * namespace cannot be read, the process is taken as this node's.
+     */
+    private static boolean sameNetns(String own, String other) {
+        return own.isEmpty() || other.isEmpty() || own.equals(other);
     }
 
     private boolean isKeepalived(long pid) {
