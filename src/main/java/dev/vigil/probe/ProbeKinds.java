@@ -1,5 +1,6 @@
 package dev.vigil.probe;
 
+import dev.vigil.etcd.EtcdKind;
 import dev.vigil.tcp.TcpKind;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,7 +21,8 @@ public final class ProbeKinds {
 
     public static ProbeKinds builtIn() {
         return new ProbeKinds(List.of(
-            new TcpKind()
+            new TcpKind(),
+            new EtcdKind()
         ));
     }
 

@@ -1,0 +1,310 @@
+package dev.vigil.etcd;
+
+import dev.vigil.probe.Deadline;
+import dev.vigil.probe.Probe;
+import dev.vigil.probe.ProbeFailure;
+import dev.vigil.probe.ProbeResult;
+import dev.vigil.probe.Sample;
+import java.math.BigInteger;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * Cluster mode: the member list from the configured endpoints, then every member asked directly and in parallel
+ * through the JSON gateway (status, a linearizable read as the quorum test like {@code etcdctl endpoint health}, and
+ * the alarms), each within the run's deadline. A member that hangs (etcd does when quorum is lost) is down at the
+ * deadline. The verdict comes from the members' own answers.
+ */
+final class ClusterProbe implements Probe {
+    /** base64 of "vigil/probe": the key the quorum read asks for (it need not exist). */
+    static final String RANGE_BODY = "{\"key\":\"dmlnaWwvcHJvYmU=\"}";
+
+    private final String target;
+    private final EtcdKind.Spec spec;
+    private final ClientTls tls;
+    private final LeaderChanges leaderChanges = new LeaderChanges();
+    private EtcdHttp http;
+    private EtcdAnswers.MemberList lastMembers;
+
+    ClusterProbe(String target, EtcdKind.Spec spec) {
+        this.target = target;
+        this.spec = spec;
+        this.tls = new ClientTls(spec);
+    }
+
+    @Override
+    public ProbeResult run(Deadline deadline) throws InterruptedException {
+        List<Sample> samples = new ArrayList<>();
+        Map<String, String> details = new LinkedHashMap<>();
+        try {
+            prepareClient(samples, details);
+        } catch (PemFiles.PemException e) {
+            return ProbeResult.failed(Reasons.TLS_HANDSHAKE, "cannot load the TLS files: " + e.getMessage(), samples,
+                details);
+        }
+        EtcdAnswers.MemberList list;
+        try {
+            list = memberList(deadline);
+            lastMembers = list;
+        } catch (ProbeFailure f) {
+            if (lastMembers == null) {
+                samples.add(EtcdMetrics.LEADER_CHANGES.sample(leaderChanges.total(), target));
+                return ProbeResult.failed(f.reason(), f.getMessage(), samples, details);
+            }
+            list = lastMembers;
+            details.put("member list", "unavailable (" + f.getMessage() + "); using the list of an earlier run");
+        }
+        List<MemberView> views = askMembers(list, deadline);
+        QuorumVerdict verdict = QuorumVerdict.of(views);
+        if (verdict.leaderAgreement()) {
+            verdict.leader().ifPresent(leaderChanges::observeLeader);
+        }
+        report(list, views, verdict, samples, details);
+        return verdictResult(views, verdict, samples, details);
+    }
+
+    private void prepareClient(List<Sample> samples, Map<String, String> details) throws PemFiles.PemException {
+        if (!tls.needed()) {
+            if (http == null) {
+                http = new EtcdHttp(null, Duration.ofSeconds(30));
+            }
+            return;
+        }
+        ClientTls.Current c = tls.current();
+        if (c.changed() || http == null) {
+            http = new EtcdHttp(c.context(), Duration.ofSeconds(30));
+        }
+        c.expiry().ifPresent(e -> {
+            samples.add(EtcdMetrics.CLIENT_CERT_EXPIRY.sample(e, target));
+            details.put("client certificate expires", java.time.Instant.ofEpochSecond((long) e).toString());
+        });
+    }
+
+    /** The first member list any configured endpoint gives, within half the time left. */
+    private EtcdAnswers.MemberList memberList(Deadline deadline) throws ProbeFailure, InterruptedException {
+        Duration budget = Budgets.forRequests(deadline).dividedBy(2);
+        CompletableFuture<EtcdAnswers.MemberList> first = new CompletableFuture<>();
+        ConcurrentLinkedQueue<ProbeFailure> failures = new ConcurrentLinkedQueue<>();
+        AtomicInteger pending = new AtomicInteger(spec.endpoints().size());
+        for (URI endpoint : spec.endpoints()) {
+            call(endpoint, "/v3/cluster/member/list", "{}", budget, EtcdAnswers::memberList)
+                .whenComplete((list, error) -> {
+                    if (list != null) {
+                        first.complete(list);
+                        return;
+                    }
+                    failures.add(EtcdHttp.failure(error, endpoint.toString()));
+                    if (pending.decrementAndGet() == 0) {
+                        first.completeExceptionally(failures.peek());
+                    }
+                });
+        }
+        try {
+            return first.get(budget.toMillis() + 50, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw EtcdHttp.failure(e, "");
+        } catch (TimeoutException e) {
+            throw new ProbeFailure(Reasons.TIMEOUT, "no member list from " + spec.endpoints() + " within "
+                + budget.toMillis() + " ms");
+        }
+    }
+
+    private interface Parser<T> {
+        T parse(byte[] body) throws Json.BadResponse;
+    }
+
+    /** POSTs to the gateway and parses a 200 answer; other statuses fail with their bounded reason. */
+    private <T> CompletableFuture<T> call(URI endpoint, String path, String body, Duration budget, Parser<T> parser) {
+        return http.post(endpoint, path, body, budget).thenApply(a -> {
+            try {
+                if (a.status() == 200) {
+                    return parser.parse(a.body());
+                }
+                throw statusFailure(endpoint, path, a);
+            } catch (Json.BadResponse e) {
+                throw new java.util.concurrent.CompletionException(
+                    new ProbeFailure(Reasons.BAD_RESPONSE, endpoint + path + ": " + e.getMessage()));
+            } catch (ProbeFailure f) {
+                throw new java.util.concurrent.CompletionException(f);
+            }
+        });
+    }
+
+    private static ProbeFailure statusFailure(URI endpoint, String path, EtcdHttp.Answer a) {
+        String error = EtcdAnswers.gatewayError(a.body());
+        String where = endpoint + path + ": HTTP " + a.status() + (error.isEmpty() ? "" : " " + error);
+        if (a.status() == 401 || a.status() == 403 || error.contains("permission denied")
+            || error.contains("user name is empty") || error.contains("invalid auth token")) {
+            return new ProbeFailure(Reasons.AUTH_REJECTED, where);
+        }
+        if (error.contains("no leader")) {
+            return new ProbeFailure(Reasons.NO_LEADER, where);
+        }
+        if (error.contains("timed out") || a.status() == 504) {
+            return new ProbeFailure(Reasons.TIMEOUT, where);
+        }
+        return new ProbeFailure(Reasons.BAD_RESPONSE, where);
+    }
+
+    private List<MemberView> askMembers(EtcdAnswers.MemberList list, Deadline deadline) throws InterruptedException {
+        Duration budget = Budgets.forRequests(deadline);
+        List<CompletableFuture<MemberView>> futures = new ArrayList<>();
+        for (EtcdAnswers.Member m : list.members()) {
+            futures.add(askMember(m, budget));
+        }
+        Budgets.await(deadline, futures.toArray(new CompletableFuture<?>[0]));
+        List<MemberView> views = new ArrayList<>();
+        for (int i = 0; i < futures.size(); i++) {
+            EtcdAnswers.Member m = list.members().get(i);
+            try {
+                views.add(futures.get(i).join());
+            } catch (RuntimeException e) {
+                ProbeFailure f = EtcdHttp.failure(e, m.label());
+                views.add(MemberView.down(m, f.reason(), f.getMessage()));
+            }
+        }
+        return views;
+    }
+
+    private CompletableFuture<MemberView> askMember(EtcdAnswers.Member m, Duration budget) {
+        if (m.clientUrls().isEmpty()) {
+            return CompletableFuture.completedFuture(MemberView.down(m, Reasons.CONNECTION_REFUSED,
+                "member " + m.label() + " has no client URL (added but not started)"));
+        }
+        URI url;
+        try {
+            URI u = URI.create(m.clientUrls().get(0));
+            url = new URI(u.getScheme(), null, u.getHost(), u.getPort(), "/", null, null);
+        } catch (IllegalArgumentException | java.net.URISyntaxException e) {
+            return CompletableFuture.completedFuture(MemberView.down(m, Reasons.BAD_RESPONSE,
+                "member " + m.label() + " advertises an invalid client URL"));
+        }
+        CompletableFuture<EtcdAnswers.Status> status = call(url, "/v3/maintenance/status", "{}", budget,
+            EtcdAnswers::status);
+        CompletableFuture<Boolean> range = call(url, "/v3/kv/range", RANGE_BODY, budget, b -> {
+            EtcdAnswers.rangeAnswered(b);
+            return true;
+        }).exceptionally(e -> {
+            // etcdctl endpoint health counts "permission denied" as healthy: the request reached a quorum
+            Throwable c = EtcdHttp.unwrap(e);
+            if (c instanceof ProbeFailure f && f.reason().equals(Reasons.AUTH_REJECTED)
+                && f.getMessage().contains("permission denied")) {
+                return true;
+            }
+            throw new java.util.concurrent.CompletionException(c);
+        });
+        CompletableFuture<List<EtcdAnswers.Alarm>> alarms = call(url, "/v3/maintenance/alarm",
+            "{\"action\":\"GET\"}", budget, EtcdAnswers::alarms);
+        return CompletableFuture.allOf(status, range, alarms).handle((ignored, error) -> {
+            String who = "member " + m.label() + " (" + url + ")";
+            EtcdAnswers.Status s;
+            try {
+                s = status.join();
+            } catch (RuntimeException e) {
+                ProbeFailure f = EtcdHttp.failure(e, who);
+                return MemberView.down(m, f.reason(), f.getMessage());
+            }
+            List<EtcdAnswers.Alarm> a = alarms.isCompletedExceptionally() ? null : alarms.join();
+            try {
+                range.join();
+                return new MemberView(m, s, true, a, "ok", "");
+            } catch (RuntimeException e) {
+                ProbeFailure f = EtcdHttp.failure(e, who + " quorum read");
+                return new MemberView(m, s, false, a, f.reason(), f.getMessage());
+            }
+        });
+    }
+
+    private void report(EtcdAnswers.MemberList list, List<MemberView> views, QuorumVerdict v, List<Sample> samples,
+                        Map<String, String> details) {
+        samples.add(EtcdMetrics.MEMBERS.sample(v.members(), target));
+        samples.add(EtcdMetrics.MEMBERS_HEALTHY.sample(v.healthy(), target));
+        samples.add(EtcdMetrics.QUORUM_SIZE.sample(v.quorumSize(), target));
+        samples.add(EtcdMetrics.QUORUM_OK.sample(v.quorumOk() ? 1 : 0, target));
+        samples.add(EtcdMetrics.FAULT_TOLERANCE.sample(v.faultTolerance(), target));
+        samples.add(EtcdMetrics.LEADER_AGREEMENT.sample(v.leaderAgreement() ? 1 : 0, target));
+        samples.add(EtcdMetrics.LEARNERS.sample(v.learners(), target));
+        samples.add(EtcdMetrics.LEADER_CHANGES.sample(leaderChanges.total(), target));
+        Optional<List<EtcdAnswers.Alarm>> alarms = views.stream().map(MemberView::alarms)
+            .filter(java.util.Objects::nonNull).findFirst();
+        Function<BigInteger, String> nameOf = id -> list.members().stream().filter(m -> m.id().equals(id))
+            .map(EtcdAnswers.Member::label).findFirst().orElse(id.toString(16));
+
+        details.put("cluster", list.clusterId().toString(16));
+        details.put("members", v.members() + " voting, " + v.healthy() + " healthy, " + v.learners() + " learner(s)");
+        details.put("quorum", v.quorumSize() + " needed: " + (v.quorumOk() ? "ok" : "LOST") + ", fault tolerance "
+            + v.faultTolerance());
+        details.put("leader", v.leader().map(nameOf).orElse("none")
+            + (v.anyUp() ? (v.leaderAgreement() ? " (all members that answered agree)" : " (members disagree)") : ""));
+        for (MemberView mv : views) {
+            EtcdAnswers.Member m = mv.member();
+            String name = m.label();
+            String endpoint = m.clientUrls().isEmpty() ? "" : m.clientUrls().get(0);
+            samples.add(EtcdMetrics.MEMBER_UP.sample(mv.up() ? 1 : 0, target, name));
+            samples.add(EtcdMetrics.MEMBER_HEALTHY.sample(mv.healthy() ? 1 : 0, target, name));
+            EtcdAnswers.Status s = mv.status();
+            boolean learner = m.learner() || (s != null && s.learner());
+            samples.add(EtcdMetrics.MEMBER_INFO.sample(1, target, name, m.hexId(), s == null ? "" : s.version(),
+                String.valueOf(learner), endpoint));
+            if (s != null) {
+                samples.add(EtcdMetrics.MEMBER_IS_LEADER.sample(s.leader().equals(m.id()) ? 1 : 0, target, name));
+                samples.add(EtcdMetrics.MEMBER_RAFT_TERM.sample(s.raftTerm().doubleValue(), target, name));
+                samples.add(EtcdMetrics.MEMBER_APPLY_LAG.sample(s.applyLag(), target, name));
+                samples.add(EtcdMetrics.MEMBER_DB_SIZE.sample(s.dbSize(), target, name));
+                samples.add(EtcdMetrics.MEMBER_DB_IN_USE.sample(s.dbSizeInUse(), target, name));
+            }
+            alarms.ifPresent(all -> {
+                for (String type : EtcdAnswers.ALARM_TYPES) {
+                    boolean raised = all.stream().anyMatch(a -> a.memberId().equals(m.id()) && a.type().equals(type));
+                    samples.add(EtcdMetrics.MEMBER_ALARM.sample(raised ? 1 : 0, target, name, type));
+                }
+            });
+            details.put("member " + name, describe(mv, s, learner, endpoint));
+        }
+        alarms.ifPresent(all -> details.put("alarms", all.isEmpty() ? "none" : all.stream()
+            .map(a -> a.type() + " on " + nameOf.apply(a.memberId())).toList().toString()));
+    }
+
+    private static String describe(MemberView mv, EtcdAnswers.Status s, boolean learner, String endpoint) {
+        if (s == null) {
+            return "DOWN (" + mv.reason() + ") " + mv.message();
+        }
+        StringBuilder b = new StringBuilder(mv.healthy() ? "healthy" : "up, NOT healthy (" + mv.reason() + ")");
+        b.append(s.leader().equals(mv.member().id()) ? ", leader" : learner ? ", learner" : ", follower");
+        b.append(", term ").append(s.raftTerm()).append(", version ").append(s.version()).append(", ").append(endpoint);
+        if (!s.errors().isEmpty()) {
+            b.append(", errors ").append(s.errors());
+        }
+        return b.toString();
+    }
+
+    private static ProbeResult verdictResult(List<MemberView> views, QuorumVerdict v, List<Sample> samples,
+                                             Map<String, String> details) {
+        if (v.quorumOk()) {
+            return ProbeResult.ok(samples, details);
+        }
+        String summary = v.healthy() + " of " + v.members() + " voting members healthy, " + v.quorumSize()
+            + " needed for quorum";
+        if (!v.anyUp()) {
+            MemberView first = views.get(0);
+            return ProbeResult.failed(first.reason(), "no member answered: " + first.message(), samples, details);
+        }
+        boolean anyLeader = views.stream().anyMatch(m -> m.up() && m.status().hasLeader());
+        if (!anyLeader) {
+            return ProbeResult.failed(Reasons.NO_LEADER, "no member knows a leader: " + summary, samples, details);
+        }
+        return ProbeResult.failed(Reasons.QUORUM_LOST, summary, samples, details);
+    }
+}
