@@ -36,6 +36,7 @@ final class ClusterProbe implements Probe {
     private final ClientTls tls;
     private final LeaderChanges leaderChanges = new LeaderChanges();
     private EtcdHttp http;
+    private javax.net.ssl.SSLContext sslContext;
     private EtcdAnswers.MemberList lastMembers;
 
     ClusterProbe(String target, EtcdKind.Spec spec) {
@@ -58,7 +59,8 @@ final class ClusterProbe implements Probe {
         try {
             list = memberList(deadline);
             lastMembers = list;
-        } catch (ProbeFailure f) {
+        } catch (ProbeFailure failure) {
+            ProbeFailure f = diagnose(failure, deadline);
             if (lastMembers == null) {
                 samples.add(EtcdMetrics.LEADER_CHANGES.sample(leaderChanges.total(), target));
                 return ProbeResult.failed(f.reason(), f.getMessage(), samples, details);
@@ -75,6 +77,24 @@ final class ClusterProbe implements Probe {
         return verdictResult(views, verdict, samples, details);
     }
 
+    /** A lost connection with a client certificate presented: ask the server whether it refused the certificate. */
+    private ProbeFailure diagnose(ProbeFailure f, Deadline deadline) {
+        if (!f.reason().equals(Reasons.BAD_RESPONSE) || spec.cert() == null || sslContext == null
+            || !f.getMessage().contains("connection closed")) {
+            return f;
+        }
+        for (URI endpoint : spec.endpoints()) {
+            if ("https".equals(endpoint.getScheme()) && !deadline.expired()) {
+                Optional<String> alert = CertRejection.alert(sslContext, endpoint, Budgets.forRequests(deadline));
+                if (alert.isPresent()) {
+                    return new ProbeFailure(Reasons.AUTH_REJECTED, endpoint
+                        + ": the server rejected the client certificate (TLS alert " + alert.get() + ")");
+                }
+            }
+        }
+        return f;
+    }
+
     private void prepareClient(List<Sample> samples, Map<String, String> details) throws PemFiles.PemException {
         if (!tls.needed()) {
             if (http == null) {
@@ -85,6 +105,7 @@ final class ClusterProbe implements Probe {
         ClientTls.Current c = tls.current();
         if (c.changed() || http == null) {
             http = new EtcdHttp(c.context(), Duration.ofSeconds(30));
+            sslContext = c.context();
         }
         c.expiry().ifPresent(e -> {
             samples.add(EtcdMetrics.CLIENT_CERT_EXPIRY.sample(e, target));

@@ -115,7 +115,9 @@ final class EtcdHttp {
             return new ProbeFailure(Reasons.TLS_HANDSHAKE, endpoint + ": TLS handshake failed: " + rootMessage(e));
         }
         if (causedBy(e, ConnectException.class) || causedBy(e, UnresolvedAddressException.class)) {
-            return new ProbeFailure(Reasons.CONNECTION_REFUSED, endpoint + ": cannot connect: " + rootMessage(e));
+            return new ProbeFailure(Reasons.CONNECTION_REFUSED, endpoint + ": cannot connect"
+                + (causedBy(e, UnresolvedAddressException.class) ? " (the host name does not resolve)"
+                : " (connection refused or unreachable)"));
         }
         if (e instanceof IOException) {
             return new ProbeFailure(Reasons.BAD_RESPONSE, endpoint + ": connection closed without an answer: "
@@ -130,7 +132,7 @@ final class EtcdHttp {
         "unknown_ca", "certificate_unknown", "certificate_expired", "certificate_revoked", "unsupported_certificate",
         "access_denied");
 
-    private static String rejectedAlert(Throwable e) {
+    static String rejectedAlert(Throwable e) {
         for (Throwable c = e; c != null; c = c.getCause()) {
             String m = c.getMessage();
             if (c instanceof SSLException && m != null && m.contains("Received fatal alert: ")) {

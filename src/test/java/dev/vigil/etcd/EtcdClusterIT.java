@@ -1,0 +1,209 @@
+package dev.vigil.etcd;
+
+import static dev.vigil.etcd.EtcdMetrics.FAULT_TOLERANCE;
+import static dev.vigil.etcd.EtcdMetrics.LEADER_AGREEMENT;
+import static dev.vigil.etcd.EtcdMetrics.LOCAL_ACTIVE_PEERS;
+import static dev.vigil.etcd.EtcdMetrics.LOCAL_HAS_LEADER;
+import static dev.vigil.etcd.EtcdMetrics.LOCAL_HEALTH;
+import static dev.vigil.etcd.EtcdMetrics.LOCAL_IS_LEADER;
+import static dev.vigil.etcd.EtcdMetrics.LOCAL_UP;
+import static dev.vigil.etcd.EtcdMetrics.MEMBERS;
+import static dev.vigil.etcd.EtcdMetrics.MEMBERS_HEALTHY;
+import static dev.vigil.etcd.EtcdMetrics.MEMBER_ALARM;
+import static dev.vigil.etcd.EtcdMetrics.MEMBER_IS_LEADER;
+import static dev.vigil.etcd.EtcdMetrics.MEMBER_UP;
+import static dev.vigil.etcd.EtcdMetrics.QUORUM_OK;
+import static dev.vigil.etcd.EtcdMetrics.QUORUM_SIZE;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vigil.it.AgentProcess;
+import dev.vigil.it.Tools;
+import dev.vigil.probe.Probe;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real 3-member etcd cluster (Debian etcd-server) on loopback with TLS and client-certificate auth, certificates
+ * made by openssl for the test. The probes run exactly as the agent builds them from configuration.
+ */
+class EtcdClusterIT {
+    private static final Duration TIMEOUT = Duration.ofSeconds(3);
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    @TempDir
+    static Path pkiDir;
+    private static TestPki pki;
+    @TempDir
+    Path dir;
+    private EtcdTestCluster cluster;
+
+    @BeforeAll
+    static void makePki() throws Exception {
+        String openssl = Tools.require("openssl", "openssl");
+        pki = new TestPki(openssl, pkiDir).ca("ca").issue("ca", "server", "pkcs8")
+            .issue("ca", "vigil", "sec1") // the key format k3s writes
+            .ca("other").issue("other", "stranger", "pkcs1");
+    }
+
+    @BeforeEach
+    void startCluster() throws Exception {
+        String etcd = Tools.require("etcd", "etcd-server");
+        cluster = new EtcdTestCluster(etcd, dir, pki, 3);
+        cluster.startAll();
+        cluster.awaitLeader(WAIT);
+    }
+
+    @AfterEach
+    void stopCluster() throws Exception {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private String clusterYaml(int seed, String clientName) {
+        return """
+            etcd:
+              clusters:
+                - name: it
+                  mode: cluster
+                  endpoints: [%s]
+                  ca_file: %s
+                  cert_file: %s
+                  key_file: %s
+                  timeout: %ds
+                  interval: 1m
+            """.formatted(cluster.clientUrl(seed), pki.caCert("ca"), pkiDir.resolve(clientName + ".crt"),
+            pkiDir.resolve(clientName + ".key"), TIMEOUT.toSeconds());
+    }
+
+    private String localYaml(int member) {
+        return "etcd:\n  clusters:\n    - {name: local, endpoints: [%s], timeout: %ds}\n"
+            .formatted(cluster.metricsUrl(member), TIMEOUT.toSeconds());
+    }
+
+    @Test
+    void quorumVerdictFollowsMembersStoppingAndReturning() throws Exception {
+        Probe probe = ProbeRuns.probe(clusterYaml(0, "vigil"));
+
+        ProbeRuns.Run all = ProbeRuns.until(probe, TIMEOUT, WAIT, r -> r.get(MEMBERS_HEALTHY, "it") == 3);
+        assertTrue(all.result().success(), all.toString());
+        assertEquals(3, all.get(MEMBERS, "it"));
+        assertEquals(2, all.get(QUORUM_SIZE, "it"));
+        assertEquals(1, all.get(QUORUM_OK, "it"));
+        assertEquals(1, all.get(FAULT_TOLERANCE, "it"));
+        assertEquals(1, all.get(LEADER_AGREEMENT, "it"));
+        assertEquals(0, all.get(MEMBER_ALARM, "it", "m1", "NOSPACE"));
+        double leaders = 0;
+        for (int i = 0; i < 3; i++) {
+            assertEquals(1, all.get(MEMBER_UP, "it", cluster.name(i)));
+            leaders += all.get(MEMBER_IS_LEADER, "it", cluster.name(i));
+        }
+        assertEquals(1, leaders, "exactly one leader");
+        assertTrue(all.value(EtcdMetrics.CLIENT_CERT_EXPIRY, "it").orElse(0) > System.currentTimeMillis() / 1000.0);
+
+        // one member down: quorum holds with no tolerance left, the member is reported down
+        cluster.kill(2);
+        ProbeRuns.Run one = ProbeRuns.until(probe, TIMEOUT, WAIT, r -> r.get(MEMBERS_HEALTHY, "it") == 2
+            && r.get(LEADER_AGREEMENT, "it") == 1);
+        assertTrue(one.result().success(), one.toString());
+        assertEquals(1, one.get(QUORUM_OK, "it"));
+        assertEquals(0, one.get(FAULT_TOLERANCE, "it"));
+        assertEquals(0, one.get(MEMBER_UP, "it", "m3"));
+        assertEquals(1, one.get(MEMBER_UP, "it", "m1"));
+
+        // two down: quorum lost, reported within the probe's own timeout (the survivor hangs on the quorum read)
+        long killed = System.nanoTime();
+        cluster.kill(1);
+        ProbeRuns.Run lost = ProbeRuns.until(probe, TIMEOUT, WAIT, r -> r.value(QUORUM_OK, "it").orElse(1) == 0);
+        Duration detected = Duration.ofNanos(System.nanoTime() - killed);
+        assertFalse(lost.result().success(), lost.toString());
+        assertTrue(Set.of(Reasons.NO_LEADER, Reasons.QUORUM_LOST).contains(lost.result().reason()), lost.toString());
+        assertTrue(lost.took().compareTo(TIMEOUT) < 0, "the run returned its verdict before its deadline: " + lost);
+        assertEquals(0, lost.get(MEMBERS_HEALTHY, "it"), "the survivor cannot serve a quorum read");
+        assertEquals(-2, lost.get(FAULT_TOLERANCE, "it"));
+        assertEquals(1, lost.get(MEMBER_UP, "it", "m1"), "the survivor still answers its status");
+        System.out.println("etcd IT: quorum loss detected " + detected.toMillis() + " ms after the second kill, run took "
+            + lost.took().toMillis() + " ms, reason " + lost.result().reason());
+
+        // members back: recovered
+        cluster.start(1);
+        cluster.start(2);
+        ProbeRuns.Run back = ProbeRuns.until(probe, TIMEOUT, WAIT, r -> r.result().success()
+            && r.get(MEMBERS_HEALTHY, "it") == 3);
+        assertEquals(1, back.get(FAULT_TOLERANCE, "it"));
+        assertEquals(1, back.get(LEADER_AGREEMENT, "it"));
+    }
+
+    @Test
+    void clientCertificateOfAnotherCaIsAuthRejected() throws Exception {
+        ProbeRuns.Run r = ProbeRuns.run(ProbeRuns.probe(clusterYaml(0, "stranger")), TIMEOUT);
+        assertFalse(r.result().success());
+        assertEquals(Reasons.AUTH_REJECTED, r.result().reason(), r.toString());
+    }
+
+    @Test
+    void serverOfAnUntrustedCaIsATlsHandshakeFailure() throws Exception {
+        String yaml = clusterYaml(0, "vigil").replace("ca_file: " + pki.caCert("ca"), "ca_file: " + pki.caCert("other"));
+        ProbeRuns.Run r = ProbeRuns.run(ProbeRuns.probe(yaml), TIMEOUT);
+        assertEquals(Reasons.TLS_HANDSHAKE, r.result().reason(), r.toString());
+    }
+
+    @Test
+    void localModeSeesEachMemberAndTheLossOfQuorum() throws Exception {
+        Probe[] local = new Probe[3];
+        double leaders = 0;
+        for (int i = 0; i < 3; i++) {
+            local[i] = ProbeRuns.probe(localYaml(i));
+            ProbeRuns.Run r = ProbeRuns.until(local[i], TIMEOUT, WAIT, x -> x.result().success()
+                && x.get(LOCAL_ACTIVE_PEERS, "local") == 2);
+            assertEquals(1, r.get(LOCAL_UP, "local"));
+            assertEquals(1, r.get(LOCAL_HEALTH, "local"));
+            assertEquals(1, r.get(LOCAL_HAS_LEADER, "local"));
+            leaders += r.get(LOCAL_IS_LEADER, "local");
+        }
+        assertEquals(1, leaders, "exactly one member says it leads");
+
+        cluster.kill(2);
+        ProbeRuns.Run stopped = ProbeRuns.run(local[2], TIMEOUT);
+        assertEquals(Reasons.CONNECTION_REFUSED, stopped.result().reason(), stopped.toString());
+        assertEquals(0, stopped.get(LOCAL_UP, "local"));
+        ProbeRuns.until(local[0], TIMEOUT, WAIT, x -> x.result().success() && x.get(LOCAL_ACTIVE_PEERS, "local") == 1);
+
+        cluster.kill(1);
+        ProbeRuns.Run lost = ProbeRuns.until(local[0], TIMEOUT, WAIT, x -> !x.result().success());
+        ProbeRuns.Run noLeader = ProbeRuns.until(local[0], TIMEOUT, WAIT,
+            x -> x.value(LOCAL_HAS_LEADER, "local").orElse(1) == 0);
+        assertEquals(Reasons.NO_LEADER, noLeader.result().reason(), noLeader.toString());
+        assertEquals(0, noLeader.get(LOCAL_HEALTH, "local"));
+        assertTrue(lost.took().compareTo(TIMEOUT) < 0, lost.toString());
+    }
+
+    /** README: {@code vigil probe etcd https://... --cacert --cert --key} and {@code vigil probe etcd http://...:2381}. */
+    @Test
+    void probeCommandOfThePackagedJar() throws Exception {
+        if (!Files.exists(AgentProcess.jar())) {
+            throw new AssertionError("run through mvn verify: " + AgentProcess.jar() + " is missing");
+        }
+        AgentProcess.Result cl = AgentProcess.run(Duration.ofSeconds(60), "probe", "etcd",
+            cluster.clientUrl(0).toString(), "--cacert", pki.caCert("ca").toString(),
+            "--cert", pkiDir.resolve("vigil.crt").toString(), "--key", pkiDir.resolve("vigil.key").toString(),
+            "--timeout", "5s");
+        assertEquals(0, cl.exitCode(), cl.stdout() + cl.stderr());
+        assertTrue(cl.stdout().contains("quorum: 2 needed: ok, fault tolerance 1"), cl.stdout());
+        assertTrue(cl.stdout().contains("members: 3 voting, 3 healthy"), cl.stdout());
+
+        AgentProcess.Result local = AgentProcess.run(Duration.ofSeconds(60), "probe", "etcd",
+            cluster.metricsUrl(0).toString(), "--timeout", "5s");
+        assertEquals(0, local.exitCode(), local.stdout() + local.stderr());
+        assertTrue(local.stdout().contains("vigil_etcd_local_health{target=\"" + cluster.metricsUrl(0) + "\"} 1"),
+            local.stdout());
+    }
+}
