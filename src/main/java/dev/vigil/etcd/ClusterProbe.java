@@ -285,6 +285,9 @@ final class ClusterProbe implements Probe {
                 samples.add(EtcdMetrics.MEMBER_APPLY_LAG.sample(s.applyLag(), target, name));
                 samples.add(EtcdMetrics.MEMBER_DB_SIZE.sample(s.dbSize(), target, name));
                 samples.add(EtcdMetrics.MEMBER_DB_IN_USE.sample(s.dbSizeInUse(), target, name));
+                if (s.dbSizeQuota() > 0) {
+                    samples.add(EtcdMetrics.MEMBER_DB_QUOTA.sample(s.dbSizeQuota(), target, name));
+                }
             }
             alarms.ifPresent(all -> {
                 for (String type : EtcdAnswers.ALARM_TYPES) {

@@ -30,10 +30,11 @@ final class EtcdAnswers {
     /**
      * {@code /v3/maintenance/status} of one member. {@code leader} is 0 when the member knows no leader (the field is
      * then absent); {@code errors} holds what the member reports about itself, such as "etcdserver: no leader".
+     * {@code dbSizeQuota} arrived in 3.6 (0 before).
      */
     record Status(BigInteger memberId, String version, double dbSize, double dbSizeInUse, BigInteger leader,
                   BigInteger raftIndex, BigInteger raftTerm, BigInteger raftAppliedIndex, boolean learner,
-                  List<String> errors) {
+                  List<String> errors, double dbSizeQuota) {
         boolean hasLeader() {
             return leader.signum() != 0;
         }
@@ -77,7 +78,8 @@ final class EtcdAnswers {
         return new Status(header.get("member_id").uint64(zero), root.get("version").text(""),
             root.get("dbSize").number(), root.get("dbSizeInUse").number(), root.get("leader").uint64(zero),
             root.get("raftIndex").uint64(zero), root.get("raftTerm").uint64(header.get("raft_term").uint64(zero)),
-            root.get("raftAppliedIndex").uint64(zero), root.get("isLearner").bool(), strings(root.get("errors")));
+            root.get("raftAppliedIndex").uint64(zero), root.get("isLearner").bool(), strings(root.get("errors")),
+            root.get("dbSizeQuota").number());
     }
 
     static List<Alarm> alarms(byte[] body) throws Json.BadResponse {

@@ -47,6 +47,9 @@ final class EtcdMetrics {
     static final MetricFamily MEMBER_DB_IN_USE = MetricFamily.gauge("vigil_etcd_member_db_size_in_use_bytes",
         "Bytes of the member's backend database in use (the rest is free after compaction until defrag).",
         "target", "member");
+    static final MetricFamily MEMBER_DB_QUOTA = MetricFamily.gauge("vigil_etcd_member_db_quota_bytes",
+        "The member's backend quota (--quota-backend-bytes), where the member reports it (etcd 3.6+).",
+        "target", "member");
     static final MetricFamily MEMBER_ALARM = MetricFamily.gauge("vigil_etcd_member_alarm",
         "1 if the alarm (NOSPACE, CORRUPT) is raised for the member.", "target", "member", "alarm");
     static final MetricFamily MEMBER_INFO = MetricFamily.info("vigil_etcd_member_info",
@@ -80,7 +83,7 @@ final class EtcdMetrics {
 
     static final List<MetricFamily> ALL = List.of(MEMBERS, MEMBERS_HEALTHY, QUORUM_SIZE, QUORUM_OK, FAULT_TOLERANCE,
         LEADER_AGREEMENT, LEARNERS, LEADER_CHANGES, CLIENT_CERT_EXPIRY, MEMBER_UP, MEMBER_HEALTHY, MEMBER_IS_LEADER,
-        MEMBER_RAFT_TERM, MEMBER_APPLY_LAG, MEMBER_DB_SIZE, MEMBER_DB_IN_USE, MEMBER_ALARM, MEMBER_INFO, LOCAL_UP,
+        MEMBER_RAFT_TERM, MEMBER_APPLY_LAG, MEMBER_DB_SIZE, MEMBER_DB_IN_USE, MEMBER_DB_QUOTA, MEMBER_ALARM, MEMBER_INFO, LOCAL_UP,
         LOCAL_HEALTH, LOCAL_READY, LOCAL_HAS_LEADER, LOCAL_IS_LEADER, LOCAL_IS_LEARNER, LOCAL_DB_SIZE, LOCAL_DB_IN_USE,
         LOCAL_DB_QUOTA, LOCAL_ACTIVE_PEERS, LOCAL_INFO);
 }
