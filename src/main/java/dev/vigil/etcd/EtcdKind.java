@@ -91,10 +91,18 @@ public final class EtcdKind implements ProbeKind {
         }
         String name = c.string("name", k3s ? K3S : endpointTexts.isEmpty() ? "" : endpointTexts.get(0));
         Timing timing = Timing.read(c, sectionTiming);
-        Path ca = file(c, "ca_file", k3s && mode.equals(CLUSTER) ? K3S_CA : null);
-        Path cert = file(c, "cert_file", k3s && mode.equals(CLUSTER) ? K3S_CERT : null);
-        Path key = file(c, "key_file", k3s && mode.equals(CLUSTER) ? K3S_KEY : null);
+        boolean k3sFiles = k3s && mode.equals(CLUSTER);
+        List<String> missing = new ArrayList<>();
+        Path ca = file(c, "ca_file", k3sFiles ? K3S_CA : null, missing);
+        Path cert = file(c, "cert_file", k3sFiles ? K3S_CERT : null, missing);
+        Path key = file(c, "key_file", k3sFiles ? K3S_KEY : null, missing);
         boolean ok = true;
+        if (!missing.isEmpty()) {
+            c.error("preset", "preset k3s in cluster mode reads " + String.join(", ", missing) + ", which this user "
+                + "cannot read (is this a k3s server node with embedded etcd? run as a user that may read them, set "
+                + "ca_file/cert_file/key_file, or use the local mode)");
+            ok = false;
+        }
         if (endpointTexts.isEmpty()) {
             c.error("endpoints", "missing: give the member URLs (e.g. [" + K3S_LOCAL_ENDPOINT + "]) or preset: k3s");
             ok = false;
@@ -131,8 +139,8 @@ public final class EtcdKind implements ProbeKind {
         return Optional.of(new Target(NAME, name, timing, new Spec(mode, List.copyOf(endpoints), ca, cert, key)));
     }
 
-    /** A file key, or the preset's file (which must then exist: the user asked for cluster mode on k3s). */
-    private static Path file(Section c, String key, String presetPath) {
+    /** A file key, or the preset's file (which must then be readable: the user asked for cluster mode on k3s). */
+    private static Path file(Section c, String key, String presetPath, List<String> missing) {
         if (c.has(key)) {
             return c.readableFile(key).orElse(null);
         }
@@ -141,14 +149,17 @@ public final class EtcdKind implements ProbeKind {
         }
         Path p = c.reader().hostPaths().resolve(presetPath);
         if (!Files.isReadable(p)) {
-            c.error("preset", "preset k3s in cluster mode reads " + presetPath + ", which "
-                + (Files.exists(p) ? "is not readable by this user" : "does not exist")
-                + " (is this a k3s server node with embedded etcd? set " + key + " or use the local mode)");
+            missing.add(presetPath);
         }
         return p;
     }
 
     private static Optional<URI> endpoint(Section c, String text) {
+        if (!text.contains("://")) {
+            c.error("endpoints", "\"" + text + "\" is not a URL: write https://HOST:PORT for a client port or "
+                + "http://HOST:PORT for a metrics listener");
+            return Optional.empty();
+        }
         try {
             URI u = new URI(text.trim());
             if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null
