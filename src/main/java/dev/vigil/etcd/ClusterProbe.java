@@ -58,6 +58,9 @@ final class ClusterProbe implements Probe {
         EtcdAnswers.MemberList list;
         try {
             list = memberList(deadline);
+            // members in name order (etcd lists them by id), so the probe command reads m1, m2, m3
+            list = new EtcdAnswers.MemberList(list.clusterId(), list.respondingMember(), list.members().stream()
+                .sorted(java.util.Comparator.comparing(EtcdAnswers.Member::label)).toList());
             lastMembers = list;
         } catch (ProbeFailure failure) {
             ProbeFailure f = diagnose(failure, deadline);

@@ -196,12 +196,14 @@ class EtcdClusterIT {
             cluster.clientUrl(0).toString(), "--cacert", pki.caCert("ca").toString(),
             "--cert", pkiDir.resolve("vigil.crt").toString(), "--key", pkiDir.resolve("vigil.key").toString(),
             "--timeout", "5s");
+        System.out.println(cl.stdout());
         assertEquals(0, cl.exitCode(), cl.stdout() + cl.stderr());
         assertTrue(cl.stdout().contains("quorum: 2 needed: ok, fault tolerance 1"), cl.stdout());
         assertTrue(cl.stdout().contains("members: 3 voting, 3 healthy"), cl.stdout());
 
         AgentProcess.Result local = AgentProcess.run(Duration.ofSeconds(60), "probe", "etcd",
             cluster.metricsUrl(0).toString(), "--timeout", "5s");
+        System.out.println(local.stdout());
         assertEquals(0, local.exitCode(), local.stdout() + local.stderr());
         assertTrue(local.stdout().contains("vigil_etcd_local_health{target=\"" + cluster.metricsUrl(0) + "\"} 1"),
             local.stdout());
