@@ -186,6 +186,41 @@ class EtcdClusterIT {
         assertTrue(lost.took().compareTo(TIMEOUT) < 0, lost.toString());
     }
 
+    /** The packaged agent with both modes against the cluster: its /metrics carries the verdict and passes promtool. */
+    @Test
+    void agentExportsTheVerdictOnMetricsAndPromtoolAcceptsIt() throws Exception {
+        String promtool = Tools.require("promtool", "prometheus");
+        Path config = Files.writeString(dir.resolve("vigil.yml"), """
+            defaults: {interval: 1s, timeout: 1s, jitter: 0s}
+            etcd:
+              clusters:
+                - name: it
+                  mode: cluster
+                  endpoints: [%s]
+                  ca_file: %s
+                  cert_file: %s
+                  key_file: %s
+                - {name: local, endpoints: [%s]}
+            """.formatted(cluster.clientUrl(0), pki.caCert("ca"), pkiDir.resolve("vigil.crt"),
+            pkiDir.resolve("vigil.key"), cluster.metricsUrl(1)));
+        try (AgentProcess agent = AgentProcess.start("--config.file", config.toString(),
+            "--web.listen-address", "127.0.0.1:" + AgentProcess.freePort()).awaitListening()) {
+            String metrics = agent.awaitBody("metrics", m -> m.contains("vigil_etcd_fault_tolerance{target=\"it\"} 1.0")
+                && m.contains("vigil_etcd_local_health{target=\"local\"} 1.0"), WAIT);
+            assertTrue(metrics.contains("vigil_probe_success{kind=\"etcd\",target=\"it\"} 1.0"), metrics);
+            assertTrue(metrics.contains("vigil_etcd_member_alarm{alarm=\"NOSPACE\",member=\"m2\",target=\"it\"} 0.0"),
+                metrics);
+            Path file = Files.writeString(dir.resolve("metrics.txt"), metrics);
+            Process check = new ProcessBuilder(promtool, "check", "metrics").redirectInput(file.toFile())
+                .redirectErrorStream(true).start();
+            String out = new String(check.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(check.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(0, check.exitValue(), "promtool check metrics: " + out);
+            assertEquals("", out.trim(), "promtool lint findings");
+            assertFalse(metrics.contains("PRIVATE KEY"));
+        }
+    }
+
     /** README: {@code vigil probe etcd https://... --cacert --cert --key} and {@code vigil probe etcd http://...:2381}. */
     @Test
     void probeCommandOfThePackagedJar() throws Exception {
