@@ -82,10 +82,24 @@ final class EtcdHttp {
             .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * Sends once more when a kept-alive connection turns out to be dead (the member restarted since the last run):
+     * every request vigil sends is a read, so repeating it is safe.
+     */
     private CompletableFuture<Answer> send(HttpRequest req, Duration timeout) {
+        return attempt(req).exceptionallyCompose(e -> {
+            Throwable c = unwrap(e);
+            if (c instanceof IOException && !(c instanceof HttpTimeoutException) && !causedBy(c, ConnectException.class)
+                && !causedBy(c, SSLException.class)) {
+                return attempt(req);
+            }
+            return CompletableFuture.failedFuture(c);
+        }).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private CompletableFuture<Answer> attempt(HttpRequest req) {
         return client.sendAsync(req, info -> new Bounded<>(new BytesSink()))
-            .thenApply(r -> new Answer(r.statusCode(), r.body()))
-            .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            .thenApply(r -> new Answer(r.statusCode(), r.body()));
     }
 
     /**
