@@ -20,8 +20,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockserver.model.HttpRequest.request;
 import static org.mockserver.model.HttpResponse.response;
 
+import dev.vigil.config.ConfigLoader;
+import dev.vigil.config.HostPaths;
+import dev.vigil.config.VigilConfig;
+import dev.vigil.it.Tools;
+import dev.vigil.metrics.BuildInfo;
+import dev.vigil.metrics.Exposition;
+import dev.vigil.metrics.ReloadStatus;
+import dev.vigil.metrics.VigilCollector;
 import dev.vigil.probe.Probe;
+import dev.vigil.probe.ProbeKinds;
 import dev.vigil.probe.Sample;
+import dev.vigil.probe.Scheduler;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -130,8 +143,8 @@ class EtcdMockServerTest {
             info.labelValues());
     }
 
-    @Test
-    void etcd36WithLearnerAndAlarms() throws Exception {
+    /** Three 3.6 voters (m3 leads), a learner, NOSPACE raised on m1 and CORRUPT on m2. */
+    private static void etcd36WithLearnerAndAlarmsCluster() {
         String alarms = "{\"header\":{\"revision\":\"7\"},\"alarms\":[{\"memberID\":\"" + IDS[0]
             + "\",\"alarm\":\"NOSPACE\"},{\"memberID\":\"" + IDS[1] + "\",\"alarm\":\"CORRUPT\"}]}";
         for (int i = 0; i < 3; i++) {
@@ -143,7 +156,11 @@ class EtcdMockServerTest {
         answer(3, "/v3/maintenance/status", 200, status("77", IDS[2], "3.6.4", true));
         answer(3, "/v3/kv/range", 200, "{\"header\":{\"revision\":\"7\"}}");
         answer(3, "/v3/maintenance/alarm", 200, alarms);
+    }
 
+    @Test
+    void etcd36WithLearnerAndAlarms() throws Exception {
+        etcd36WithLearnerAndAlarmsCluster();
         ProbeRuns.Run r = ProbeRuns.run(probe(), TIMEOUT);
         assertTrue(r.result().success(), r.toString());
         assertEquals(3, r.get(MEMBERS, "mock"), "the learner does not vote");
@@ -243,5 +260,67 @@ class EtcdMockServerTest {
         assertEquals(0, r.get(QUORUM_OK, "mock"));
         assertEquals(3, r.get(MEMBERS, "mock"));
         assertEquals(1, r.get(MEMBER_UP, "mock", "m2"));
+    }
+
+    /**
+     * The exposition of kind etcd as /metrics renders it, compared with {@code golden/etcd.prom} (ports replaced by
+     * member names). Regenerate with {@code -Dgolden.update=true} after an intended change, and review the diff.
+     */
+    @Test
+    void goldenExposition() throws Exception {
+        etcd36WithLearnerAndAlarmsCluster();
+        String text = render();
+        Path golden = Path.of("src/test/resources/golden/etcd.prom");
+        if (Boolean.getBoolean("golden.update")) {
+            Files.createDirectories(golden.getParent());
+            Files.writeString(golden, text);
+        }
+        assertEquals(Files.readString(golden), text);
+    }
+
+    @Test
+    void goldenExpositionPassesPromtool() throws Exception {
+        String promtool = Tools.require("promtool", "prometheus");
+        Process check = new ProcessBuilder(promtool, "check", "metrics")
+            .redirectInput(Path.of("src/test/resources/golden/etcd.prom").toFile()).redirectErrorStream(true).start();
+        String out = new String(check.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(check.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, check.exitValue(), out);
+        assertEquals("", out.trim(), "promtool lint findings");
+    }
+
+    /** Runs the mock cluster through the real scheduler and collector; keeps the vigil_etcd_ families. */
+    private static String render() throws Exception {
+        ProbeKinds kinds = ProbeKinds.builtIn();
+        VigilConfig config = new ConfigLoader(kinds, HostPaths.HOST).parse("golden.yml",
+            "etcd: {jitter: 0s, clusters: [{name: mock, mode: cluster, endpoints: [\"http://" + host(0)
+                + "\"], timeout: 2s}]}");
+        try (Scheduler scheduler = new Scheduler(kinds, HostPaths.HOST)) {
+            scheduler.apply(config);
+            assertTrue(scheduler.await(scheduler::firstRoundDone, Duration.ofSeconds(10)));
+            PrometheusRegistry registry = new PrometheusRegistry();
+            registry.register(new VigilCollector(scheduler, () -> new ReloadStatus(true, 0, 0, 0, List.of(), "t"),
+                new BuildInfo("v", "r", "17")));
+            String all = new String(new Exposition(registry).render("text/plain", null).bytes(),
+                java.nio.charset.StandardCharsets.UTF_8);
+            // samples of a family sorted, since their order follows label values that hold the random ports
+            StringBuilder out = new StringBuilder();
+            List<String> samples = new java.util.ArrayList<>();
+            for (String line : (all + "# end\n").split("\n")) {
+                for (int i = 0; i < ports.size(); i++) {
+                    line = line.replace("127.0.0.1:" + ports.get(i), "member" + (i + 1) + ":2379");
+                }
+                if (line.startsWith("vigil_etcd_")) {
+                    samples.add(line);
+                    continue;
+                }
+                samples.stream().sorted().forEach(l -> out.append(l).append('\n'));
+                samples.clear();
+                if (line.startsWith("# HELP vigil_etcd_") || line.startsWith("# TYPE vigil_etcd_")) {
+                    out.append(line).append('\n');
+                }
+            }
+            return out.toString();
+        }
     }
 }
