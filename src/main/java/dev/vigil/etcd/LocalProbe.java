@@ -88,16 +88,16 @@ final class LocalProbe implements Probe {
             ProbeFailure f = healthFailure != null ? healthFailure : metricsFailure;
             return ProbeResult.failed(f.reason(), f.getMessage(), samples, details);
         }
+        // no leader explains a /health that timed out or said false, so it comes first
+        if (page != null && page.hasLeader().orElse(1) == 0) {
+            return ProbeResult.failed(Reasons.NO_LEADER, "the local member knows no leader: quorum is lost or an "
+                + "election is under way", samples, details);
+        }
         if (healthFailure != null) {
             return ProbeResult.failed(healthFailure.reason(), healthFailure.getMessage(), samples, details);
         }
         if (metricsFailure != null) {
             return ProbeResult.failed(metricsFailure.reason(), metricsFailure.getMessage(), samples, details);
-        }
-        boolean hasLeader = page.hasLeader().orElse(1) > 0;
-        if (!hasLeader) {
-            return ProbeResult.failed(Reasons.NO_LEADER, "the local member knows no leader: quorum is lost or an "
-                + "election is under way", samples, details);
         }
         if (!healthy) {
             return ProbeResult.failed(Reasons.UNHEALTHY, "the local member reports itself unhealthy although it has a "
