@@ -304,6 +304,11 @@ final class ClusterProbe implements Probe {
             .map(a -> a.type() + " on " + nameOf.apply(a.memberId())).toList().toString()));
     }
 
+    private static String nameOf(List<MemberView> views, BigInteger id) {
+        return views.stream().map(MemberView::member).filter(m -> m.id().equals(id)).map(EtcdAnswers.Member::label)
+            .findFirst().orElse(id.toString(16));
+    }
+
     private static String describe(MemberView mv, EtcdAnswers.Status s, boolean learner, String endpoint) {
         if (s == null) {
             return "DOWN (" + mv.reason() + ") " + mv.message();
@@ -320,6 +325,14 @@ final class ClusterProbe implements Probe {
     private static ProbeResult verdictResult(List<MemberView> views, QuorumVerdict v, List<Sample> samples,
                                              Map<String, String> details) {
         if (v.quorumOk()) {
+            List<String> raised = views.stream().filter(m -> m.alarms() != null).findFirst()
+                .map(m -> m.alarms().stream().map(a -> a.type() + " on " + nameOf(views, a.memberId())).toList())
+                .orElse(List.of());
+            if (!raised.isEmpty()) {
+                // as etcd's own /health: an alarm (NOSPACE refuses writes, CORRUPT) makes the cluster unhealthy
+                return ProbeResult.failed(Reasons.UNHEALTHY, "quorum holds but alarms are raised: " + raised, samples,
+                    details);
+            }
             return ProbeResult.ok(samples, details);
         }
         String summary = v.healthy() + " of " + v.members() + " voting members healthy, " + v.quorumSize()

@@ -54,9 +54,12 @@ class EtcdClusterIT {
     }
 
     @BeforeEach
-    void startCluster() throws Exception {
+    void startCluster(org.junit.jupiter.api.TestInfo test) throws Exception {
         String etcd = Tools.require("etcd", "etcd-server");
         cluster = new EtcdTestCluster(etcd, dir, pki, 3);
+        if (test.getTags().contains("tiny-quota")) {
+            cluster.withFlags("--quota-backend-bytes", "65536");
+        }
         cluster.startAll();
         cluster.awaitLeader(WAIT);
     }
@@ -184,6 +187,38 @@ class EtcdClusterIT {
         assertEquals(Reasons.NO_LEADER, noLeader.result().reason(), noLeader.toString());
         assertEquals(0, noLeader.get(LOCAL_HEALTH, "local"));
         assertTrue(lost.took().compareTo(TIMEOUT) < 0, lost.toString());
+    }
+
+    /** A real NOSPACE alarm: a 64 KiB backend quota filled through the gateway until etcd refuses writes. */
+    @Test
+    @org.junit.jupiter.api.Tag("tiny-quota")
+    void nospaceAlarmOfARealClusterIsReportedPerMember() throws Exception {
+        java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+            .sslContext(PemFiles.sslContext(pki.caCert("ca"), pkiDir.resolve("vigil.crt"), pkiDir.resolve("vigil.key")))
+            .build();
+        String value = java.util.Base64.getEncoder().encodeToString(new byte[30_000]);
+        String answer = "";
+        for (int i = 0; i < 50 && !answer.contains("database space exceeded"); i++) {
+            String key = java.util.Base64.getEncoder().encodeToString(("k" + i).getBytes());
+            answer = client.send(java.net.http.HttpRequest.newBuilder(cluster.clientUrl(0).resolve("/v3/kv/put"))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"key\":\"" + key + "\",\"value\":\""
+                    + value + "\"}")).timeout(Duration.ofSeconds(5)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        }
+        assertTrue(answer.contains("database space exceeded"), answer);
+
+        ProbeRuns.Run r = ProbeRuns.until(ProbeRuns.probe(clusterYaml(0, "vigil")), TIMEOUT, WAIT,
+            x -> x.value(MEMBER_ALARM, "it", "m1", "NOSPACE").orElse(0) == 1);
+        assertFalse(r.result().success(), r.toString());
+        assertEquals(Reasons.UNHEALTHY, r.result().reason(), r.toString());
+        assertEquals(1, r.get(QUORUM_OK, "it"), "quorum holds; the cluster refuses writes");
+        assertEquals(0, r.get(MEMBER_ALARM, "it", "m1", "CORRUPT"));
+        assertTrue(r.result().message().contains("NOSPACE"), r.toString());
+
+        ProbeRuns.Run local = ProbeRuns.run(ProbeRuns.probe(localYaml(0)), TIMEOUT);
+        assertEquals(Reasons.UNHEALTHY, local.result().reason(), local.toString());
+        assertEquals(1, local.get(LOCAL_HAS_LEADER, "local"));
+        assertEquals(0, local.get(LOCAL_HEALTH, "local"));
     }
 
     /** The packaged agent with both modes against the cluster: its /metrics carries the verdict and passes promtool. */

@@ -162,7 +162,10 @@ class EtcdMockServerTest {
     void etcd36WithLearnerAndAlarms() throws Exception {
         etcd36WithLearnerAndAlarmsCluster();
         ProbeRuns.Run r = ProbeRuns.run(probe(), TIMEOUT);
-        assertTrue(r.result().success(), r.toString());
+        assertFalse(r.result().success(), r.toString());
+        assertEquals(Reasons.UNHEALTHY, r.result().reason(), "quorum holds, alarms are raised: " + r);
+        assertEquals("quorum holds but alarms are raised: [NOSPACE on m1, CORRUPT on m2]", r.result().message());
+        assertEquals(1, r.get(QUORUM_OK, "mock"));
         assertEquals(3, r.get(MEMBERS, "mock"), "the learner does not vote");
         assertEquals(1, r.get(LEARNERS, "mock"));
         assertEquals(1, r.get(FAULT_TOLERANCE, "mock"));
