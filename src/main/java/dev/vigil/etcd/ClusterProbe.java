@@ -62,7 +62,9 @@ final class ClusterProbe implements Probe {
             lastMembers = list;
         } catch (ProbeFailure failure) {
             ProbeFailure f = diagnose(failure, deadline);
-            if (lastMembers == null) {
+            // without TLS to the endpoints no member would answer either: say why, rather than "all down"
+            if (lastMembers == null || f.reason().equals(Reasons.AUTH_REJECTED)
+                || f.reason().equals(Reasons.TLS_HANDSHAKE)) {
                 samples.add(EtcdMetrics.LEADER_CHANGES.sample(leaderChanges.total(), target));
                 return ProbeResult.failed(f.reason(), f.getMessage(), samples, details);
             }
@@ -80,8 +82,8 @@ final class ClusterProbe implements Probe {
 
     /** A lost connection with a client certificate presented: ask the server whether it refused the certificate. */
     private ProbeFailure diagnose(ProbeFailure f, Deadline deadline) {
-        if (!f.reason().equals(Reasons.BAD_RESPONSE) || spec.cert() == null || sslContext == null
-            || !f.getMessage().contains("connection closed")) {
+        boolean lost = f.reason().equals(Reasons.BAD_RESPONSE) && f.getMessage().contains("connection closed");
+        if (!(lost || f.reason().equals(Reasons.TLS_HANDSHAKE)) || spec.cert() == null || sslContext == null) {
             return f;
         }
         for (URI endpoint : spec.endpoints()) {
