@@ -231,7 +231,15 @@ final class ClusterProbe implements Probe {
         });
         CompletableFuture<List<EtcdAnswers.Alarm>> alarms = call(url, "/v3/maintenance/alarm",
             "{\"action\":\"GET\"}", budget, EtcdAnswers::alarms);
-        return CompletableFuture.allOf(status, range, alarms).handle((ignored, error) -> {
+        CompletableFuture<MemberView> view = new CompletableFuture<>();
+        // a member that knows no leader cannot serve the quorum read: no need to wait for it to time out
+        status.thenAccept(s -> {
+            if (!s.hasLeader()) {
+                view.complete(new MemberView(m, s, false, null, Reasons.NO_LEADER, "member " + m.label() + " ("
+                    + url + ") knows no leader" + (s.errors().isEmpty() ? "" : ": " + s.errors())));
+            }
+        });
+        CompletableFuture.allOf(status, range, alarms).handle((ignored, error) -> {
             String who = "member " + m.label() + " (" + url + ")";
             EtcdAnswers.Status s;
             try {
@@ -248,6 +256,13 @@ final class ClusterProbe implements Probe {
                 ProbeFailure f = EtcdHttp.failure(e, who + " quorum read");
                 return new MemberView(m, s, false, a, f.reason(), f.getMessage());
             }
+        }).whenComplete((v, e) -> {
+            if (e != null) {
+                view.completeExceptionally(e);
+            } else {
+                view.complete(v);
+            }
         });
+        return view;
     }
 }
