@@ -2,6 +2,7 @@ package dev.vigil.etcd;
 
 import static dev.vigil.etcd.EtcdMetrics.FAULT_TOLERANCE;
 import static dev.vigil.etcd.EtcdMetrics.LEADER_AGREEMENT;
+import static dev.vigil.etcd.EtcdMetrics.LEARNERS;
 import static dev.vigil.etcd.EtcdMetrics.LOCAL_ACTIVE_PEERS;
 import static dev.vigil.etcd.EtcdMetrics.LOCAL_HAS_LEADER;
 import static dev.vigil.etcd.EtcdMetrics.LOCAL_HEALTH;
@@ -56,7 +57,7 @@ class EtcdClusterIT {
     @BeforeEach
     void startCluster(org.junit.jupiter.api.TestInfo test) throws Exception {
         String etcd = Tools.require("etcd", "etcd-server");
-        cluster = new EtcdTestCluster(etcd, dir, pki, 3);
+        cluster = new EtcdTestCluster(etcd, dir, pki, 3, test.getTags().contains("learner") ? 4 : 3);
         if (test.getTags().contains("tiny-quota")) {
             cluster.withFlags("--quota-backend-bytes", "65536");
         }
@@ -187,6 +188,48 @@ class EtcdClusterIT {
         assertEquals(Reasons.NO_LEADER, noLeader.result().reason(), noLeader.toString());
         assertEquals(0, noLeader.get(LOCAL_HEALTH, "local"));
         assertTrue(lost.took().compareTo(TIMEOUT) < 0, lost.toString());
+    }
+
+    /** A real learner: added through the gateway (not started yet: no name, no client URL), then started. */
+    @Test
+    @org.junit.jupiter.api.Tag("learner")
+    void learnerNeitherVotesNorCounts() throws Exception {
+        java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+            .sslContext(PemFiles.sslContext(pki.caCert("ca"), pkiDir.resolve("vigil.crt"), pkiDir.resolve("vigil.key")))
+            .build();
+        // etcd refuses membership changes until its members have been connected for a few seconds
+        String added = "";
+        long end = System.nanoTime() + WAIT.toNanos();
+        while (!added.contains("\"members\"") && System.nanoTime() < end) {
+            if (!added.isEmpty()) {
+                Thread.sleep(200); // poll interval; the answer decides
+            }
+            added = client.send(java.net.http.HttpRequest.newBuilder(cluster.clientUrl(0)
+                    .resolve("/v3/cluster/member/add")).POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                    "{\"peerURLs\":[\"" + cluster.peerUrl(3) + "\"],\"isLearner\":true}"))
+                .timeout(Duration.ofSeconds(5)).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertTrue(added.contains("\"members\"") || added.contains("unhealthy cluster"), added);
+        }
+        assertTrue(added.contains("\"isLearner\":true"), added);
+        Probe probe = ProbeRuns.probe(clusterYaml(0, "vigil"));
+
+        ProbeRuns.Run unstarted = ProbeRuns.until(probe, TIMEOUT, WAIT, r -> r.value(LEARNERS, "it").orElse(0) == 1
+            && r.value(MEMBERS_HEALTHY, "it").orElse(0) == 3);
+        assertTrue(unstarted.result().success(), unstarted.toString());
+        assertEquals(3, unstarted.get(MEMBERS, "it"));
+        assertEquals(1, unstarted.get(FAULT_TOLERANCE, "it"));
+        assertTrue(unstarted.result().details().entrySet().stream().anyMatch(e -> e.getKey().startsWith("member ")
+            && e.getValue().contains("not started")), unstarted.toString());
+
+        cluster.start(3);
+        ProbeRuns.Run started = ProbeRuns.until(probe, TIMEOUT, WAIT,
+            r -> r.value(MEMBER_UP, "it", "m4").orElse(0) == 1);
+        assertEquals(3, started.get(MEMBERS, "it"));
+        assertEquals(1, started.get(LEARNERS, "it"));
+        assertEquals(2, started.get(QUORUM_SIZE, "it"), "the learner does not raise the quorum");
+        assertEquals(1, started.get(FAULT_TOLERANCE, "it"));
+        assertTrue(started.result().samples().stream().anyMatch(x -> x.family() == EtcdMetrics.MEMBER_INFO
+            && x.labelValues().get(1).equals("m4") && x.labelValues().get(4).equals("true")), started.toString());
     }
 
     /** A real NOSPACE alarm: a 64 KiB backend quota filled through the gateway until etcd refuses writes. */

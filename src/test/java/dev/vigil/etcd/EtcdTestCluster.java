@@ -32,7 +32,18 @@ final class EtcdTestCluster implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final List<String> extraFlags = new ArrayList<>();
 
+    /**
+     * {@code founders} members form the cluster; ports are reserved for {@code size} in all, the others join later
+     * (after a {@code member add}) with {@code --initial-cluster-state existing}.
+     */
+    private final int founders;
+
     EtcdTestCluster(String etcd, Path dir, TestPki pki, int size) throws IOException {
+        this(etcd, dir, pki, size, size);
+    }
+
+    EtcdTestCluster(String etcd, Path dir, TestPki pki, int founders, int size) throws IOException {
+        this.founders = founders;
         this.etcd = etcd;
         this.dir = dir;
         this.pki = pki;
@@ -83,15 +94,19 @@ final class EtcdTestCluster implements AutoCloseable {
         return dir.resolve(name(i) + ".log");
     }
 
+    URI peerUrl(int i) {
+        return URI.create("https://127.0.0.1:" + peerPorts[i]);
+    }
+
     void startAll() throws IOException {
-        for (int i = 0; i < size; i++) {
+        for (int i = 0; i < founders; i++) {
             start(i);
         }
     }
 
     void start(int i) throws IOException {
         StringJoiner initial = new StringJoiner(",");
-        for (int j = 0; j < size; j++) {
+        for (int j = 0; j < Math.max(founders, i + 1); j++) {
             initial.add(name(j) + "=https://127.0.0.1:" + peerPorts[j]);
         }
         String crt = pki.dir.resolve("server.crt").toString();
@@ -102,7 +117,7 @@ final class EtcdTestCluster implements AutoCloseable {
             "--listen-peer-urls", "https://127.0.0.1:" + peerPorts[i],
             "--initial-advertise-peer-urls", "https://127.0.0.1:" + peerPorts[i],
             "--listen-metrics-urls", metricsUrl(i).toString(),
-            "--initial-cluster", initial.toString(), "--initial-cluster-state", "new",
+            "--initial-cluster", initial.toString(), "--initial-cluster-state", i < founders ? "new" : "existing",
             "--initial-cluster-token", "vigil-it",
             "--cert-file", crt, "--key-file", key, "--trusted-ca-file", ca, "--client-cert-auth",
             "--peer-cert-file", crt, "--peer-key-file", key, "--peer-trusted-ca-file", ca, "--peer-client-cert-auth",
