@@ -2,6 +2,7 @@ package dev.vigil.probe;
 
 import dev.vigil.backup.BackupKind;
 import dev.vigil.cadvisor.CadvisorKind;
+import dev.vigil.etcd.EtcdKind;
 import dev.vigil.keepalived.KeepalivedKind;
 import dev.vigil.keepalived.VipKind;
 import dev.vigil.tcp.TcpKind;
@@ -28,7 +29,8 @@ public final class ProbeKinds {
             new CadvisorKind(),
             new BackupKind(),
             new KeepalivedKind(),
-            new VipKind()
+            new VipKind(),
+            new EtcdKind()
         ));
     }
 

@@ -1,0 +1,89 @@
+package dev.vigil.etcd;
+
+import dev.vigil.probe.MetricFamily;
+import java.util.List;
+
+/** Every metric of kind {@code etcd}, in one place: the README, the golden output and the probes name these. */
+final class EtcdMetrics {
+    private EtcdMetrics() {
+    }
+
+    // cluster mode: the verdict over all members
+    static final MetricFamily MEMBERS = MetricFamily.gauge("vigil_etcd_members",
+        "Voting members in the member list (learners excluded).", "target");
+    static final MetricFamily MEMBERS_HEALTHY = MetricFamily.gauge("vigil_etcd_members_healthy",
+        "Voting members that answered a linearizable read within the deadline.", "target");
+    static final MetricFamily QUORUM_SIZE = MetricFamily.gauge("vigil_etcd_quorum_size",
+        "Voting members needed for quorum: floor(members/2)+1.", "target");
+    static final MetricFamily QUORUM_OK = MetricFamily.gauge("vigil_etcd_quorum_ok",
+        "1 if healthy voting members reach the quorum size.", "target");
+    static final MetricFamily FAULT_TOLERANCE = MetricFamily.gauge("vigil_etcd_fault_tolerance",
+        "Healthy voting members minus quorum size: how many more may fail (negative: quorum lost by that many).",
+        "target");
+    static final MetricFamily LEADER_AGREEMENT = MetricFamily.gauge("vigil_etcd_leader_agreement",
+        "1 if every member that answered names the same leader.", "target");
+    static final MetricFamily LEARNERS = MetricFamily.gauge("vigil_etcd_learners",
+        "Learner (non-voting) members in the member list.", "target");
+    static final MetricFamily LEADER_CHANGES = MetricFamily.counter("vigil_etcd_leader_changes_total",
+        "Leader changes observed by this agent since it started.", "target");
+    static final MetricFamily CLIENT_CERT_EXPIRY = MetricFamily.gauge(
+        "vigil_etcd_client_cert_expiry_timestamp_seconds",
+        "Expiry (notAfter) of the client certificate the agent uses, as a Unix timestamp.", "target");
+
+    // cluster mode: per member
+    static final MetricFamily MEMBER_UP = MetricFamily.gauge("vigil_etcd_member_up",
+        "1 if the member answered its status within the deadline.", "target", "member");
+    static final MetricFamily MEMBER_HEALTHY = MetricFamily.gauge("vigil_etcd_member_healthy",
+        "1 if the member answered a linearizable read (the check of etcdctl endpoint health).", "target", "member");
+    static final MetricFamily MEMBER_IS_LEADER = MetricFamily.gauge("vigil_etcd_member_is_leader",
+        "1 if the member is the leader by its own status.", "target", "member");
+    static final MetricFamily MEMBER_RAFT_TERM = MetricFamily.gauge("vigil_etcd_member_raft_term",
+        "The member's raft term.", "target", "member");
+    static final MetricFamily MEMBER_APPLY_LAG = MetricFamily.gauge("vigil_etcd_member_apply_lag",
+        "Raft entries committed but not yet applied by the member (raft index minus applied index).",
+        "target", "member");
+    static final MetricFamily MEMBER_DB_SIZE = MetricFamily.gauge("vigil_etcd_member_db_size_bytes",
+        "Size of the member's backend database file.", "target", "member");
+    static final MetricFamily MEMBER_DB_IN_USE = MetricFamily.gauge("vigil_etcd_member_db_size_in_use_bytes",
+        "Bytes of the member's backend database in use (the rest is free after compaction until defrag).",
+        "target", "member");
+    static final MetricFamily MEMBER_DB_QUOTA = MetricFamily.gauge("vigil_etcd_member_db_quota_bytes",
+        "The member's backend quota (--quota-backend-bytes), where the member reports it (etcd 3.6+).",
+        "target", "member");
+    static final MetricFamily MEMBER_ALARM = MetricFamily.gauge("vigil_etcd_member_alarm",
+        "1 if the alarm (NOSPACE, CORRUPT) is raised for the member.", "target", "member", "alarm");
+    static final MetricFamily MEMBER_INFO = MetricFamily.info("vigil_etcd_member_info",
+        "Attributes of a member: id (hex, as etcdctl prints it), version, learner, client URL.",
+        "target", "member", "member_id", "version", "learner", "endpoint");
+
+    // local mode: the member on this node, through its certificate-free listener
+    static final MetricFamily LOCAL_UP = MetricFamily.gauge("vigil_etcd_local_up",
+        "1 if the local member answered on its metrics/health listener.", "target");
+    static final MetricFamily LOCAL_HEALTH = MetricFamily.gauge("vigil_etcd_local_health",
+        "1 if the local member's /health is true (it includes a read that needs quorum).", "target");
+    static final MetricFamily LOCAL_READY = MetricFamily.gauge("vigil_etcd_local_ready",
+        "1 if the local member's /readyz answers ok (only where etcd serves it: 3.4.29+, 3.5.11+).", "target");
+    static final MetricFamily LOCAL_HAS_LEADER = MetricFamily.gauge("vigil_etcd_local_has_leader",
+        "1 if the local member knows a leader (etcd_server_has_leader).", "target");
+    static final MetricFamily LOCAL_IS_LEADER = MetricFamily.gauge("vigil_etcd_local_is_leader",
+        "1 if the local member is the leader (etcd_server_is_leader).", "target");
+    static final MetricFamily LOCAL_IS_LEARNER = MetricFamily.gauge("vigil_etcd_local_is_learner",
+        "1 if the local member is a learner (etcd_server_is_learner).", "target");
+    static final MetricFamily LOCAL_DB_SIZE = MetricFamily.gauge("vigil_etcd_local_db_size_bytes",
+        "Size of the local member's backend database file.", "target");
+    static final MetricFamily LOCAL_DB_IN_USE = MetricFamily.gauge("vigil_etcd_local_db_size_in_use_bytes",
+        "Bytes of the local member's backend database in use.", "target");
+    static final MetricFamily LOCAL_DB_QUOTA = MetricFamily.gauge("vigil_etcd_local_db_quota_bytes",
+        "The local member's backend quota: NOSPACE is raised when the database reaches it.", "target");
+    static final MetricFamily LOCAL_ACTIVE_PEERS = MetricFamily.gauge("vigil_etcd_local_active_peers",
+        "Peers the local member has an active connection to (etcd_network_active_peers).", "target");
+    static final MetricFamily LOCAL_INFO = MetricFamily.info("vigil_etcd_local_info",
+        "Attributes of the local member: id (hex), server and cluster version.",
+        "target", "member_id", "version", "cluster_version");
+
+    static final List<MetricFamily> ALL = List.of(MEMBERS, MEMBERS_HEALTHY, QUORUM_SIZE, QUORUM_OK, FAULT_TOLERANCE,
+        LEADER_AGREEMENT, LEARNERS, LEADER_CHANGES, CLIENT_CERT_EXPIRY, MEMBER_UP, MEMBER_HEALTHY, MEMBER_IS_LEADER,
+        MEMBER_RAFT_TERM, MEMBER_APPLY_LAG, MEMBER_DB_SIZE, MEMBER_DB_IN_USE, MEMBER_DB_QUOTA, MEMBER_ALARM, MEMBER_INFO, LOCAL_UP,
+        LOCAL_HEALTH, LOCAL_READY, LOCAL_HAS_LEADER, LOCAL_IS_LEADER, LOCAL_IS_LEARNER, LOCAL_DB_SIZE, LOCAL_DB_IN_USE,
+        LOCAL_DB_QUOTA, LOCAL_ACTIVE_PEERS, LOCAL_INFO);
+}

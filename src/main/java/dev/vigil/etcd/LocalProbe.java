@@ -1,0 +1,151 @@
+package dev.vigil.etcd;
+
+import dev.vigil.probe.Deadline;
+import dev.vigil.probe.Probe;
+import dev.vigil.probe.ProbeFailure;
+import dev.vigil.probe.ProbeResult;
+import dev.vigil.probe.Sample;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Local mode: the member on this node, through the listener that serves {@code /health}, {@code /readyz} and
+ * {@code /metrics} without a client certificate. Nothing read this way gives access to keys. The three pages are
+ * fetched in parallel; {@code /health} carries etcd's own quorum-backed verdict.
+ */
+final class LocalProbe implements Probe {
+    private final String target;
+    private final URI endpoint;
+    private final EtcdHttp http;
+    private final LeaderChanges leaderChanges = new LeaderChanges();
+
+    LocalProbe(String target, EtcdKind.Spec spec) {
+        this.target = target;
+        this.endpoint = spec.endpoints().get(0);
+        javax.net.ssl.SSLContext ssl = null;
+        if ("https".equals(endpoint.getScheme())) {
+            try {
+                ssl = PemFiles.sslContext(spec.ca(), null, null);
+            } catch (PemFiles.PemException e) {
+                ssl = null; // reported at configuration time; the handshake will then fail with tls_handshake
+            }
+        }
+        this.http = new EtcdHttp(ssl, Duration.ofSeconds(30));
+    }
+
+    @Override
+    public ProbeResult run(Deadline deadline) throws InterruptedException {
+        Duration budget = Budgets.forRequests(deadline);
+        CompletableFuture<EtcdHttp.Answer> health = http.get(endpoint, "/health", budget);
+        CompletableFuture<EtcdHttp.Answer> ready = http.get(endpoint, "/readyz", budget);
+        CompletableFuture<MetricsPage> metrics = http.metrics(endpoint, budget);
+        Budgets.await(deadline, health, ready, metrics);
+
+        List<Sample> samples = new ArrayList<>();
+        Map<String, String> details = new LinkedHashMap<>();
+        details.put("endpoint", endpoint.toString());
+        ProbeFailure healthFailure = null;
+        Boolean healthy = null;
+        String healthText = "";
+        try {
+            EtcdHttp.Answer a = health.join();
+            healthText = a.text().trim();
+            Json j = Json.parse(a.body());
+            healthy = "true".equals(j.get("health").text(""));
+            String why = j.get("reason").text("");
+            details.put("health", healthy + (why.isEmpty() ? "" : " (" + why + ")") + ", HTTP " + a.status());
+        } catch (Json.BadResponse e) {
+            healthFailure = new ProbeFailure(Reasons.BAD_RESPONSE, "GET /health: not etcd's answer: "
+                + abbreviate(healthText));
+        } catch (RuntimeException e) {
+            healthFailure = EtcdHttp.failure(e, "GET " + endpoint.resolve("/health"));
+        }
+        MetricsPage page = null;
+        ProbeFailure metricsFailure = null;
+        try {
+            page = metrics.join();
+        } catch (RuntimeException e) {
+            metricsFailure = EtcdHttp.failure(e, "GET " + endpoint.resolve("/metrics"));
+        }
+        boolean up = healthy != null || page != null;
+        samples.add(EtcdMetrics.LOCAL_UP.sample(up ? 1 : 0, target));
+        if (healthy != null) {
+            samples.add(EtcdMetrics.LOCAL_HEALTH.sample(healthy ? 1 : 0, target));
+        }
+        readiness(ready, samples, details);
+        if (page != null) {
+            addPage(page, samples, details);
+        }
+        samples.add(EtcdMetrics.LEADER_CHANGES.sample(leaderChanges.total(), target));
+
+        if (!up) {
+            ProbeFailure f = healthFailure != null ? healthFailure : metricsFailure;
+            return ProbeResult.failed(f.reason(), f.getMessage(), samples, details);
+        }
+        // no leader explains a /health that timed out or said false, so it comes first
+        if (page != null && page.hasLeader().orElse(1) == 0) {
+            return ProbeResult.failed(Reasons.NO_LEADER, "the local member knows no leader: quorum is lost or an "
+                + "election is under way", samples, details);
+        }
+        if (healthFailure != null) {
+            return ProbeResult.failed(healthFailure.reason(), healthFailure.getMessage(), samples, details);
+        }
+        if (metricsFailure != null) {
+            return ProbeResult.failed(metricsFailure.reason(), metricsFailure.getMessage(), samples, details);
+        }
+        if (!healthy) {
+            return ProbeResult.failed(Reasons.UNHEALTHY, "the local member reports itself unhealthy although it has a "
+                + "leader (an alarm such as NOSPACE, or a read that needs quorum failed)", samples, details);
+        }
+        return ProbeResult.ok(samples, details);
+    }
+
+    private void readiness(CompletableFuture<EtcdHttp.Answer> ready, List<Sample> samples, Map<String, String> details) {
+        try {
+            EtcdHttp.Answer a = ready.join();
+            if (a.status() == 404) {
+                return; // /readyz arrived in 3.4.29 and 3.5.11: older members do not serve it
+            }
+            samples.add(EtcdMetrics.LOCAL_READY.sample(a.status() == 200 ? 1 : 0, target));
+            details.put("readyz", "HTTP " + a.status());
+        } catch (RuntimeException e) {
+            // the failure is reported through /health and /metrics
+        }
+    }
+
+    private void addPage(MetricsPage page, List<Sample> samples, Map<String, String> details) {
+        add(samples, EtcdMetrics.LOCAL_HAS_LEADER, page.hasLeader());
+        add(samples, EtcdMetrics.LOCAL_IS_LEADER, page.isLeader());
+        add(samples, EtcdMetrics.LOCAL_IS_LEARNER, page.isLearner());
+        add(samples, EtcdMetrics.LOCAL_DB_SIZE, page.dbSize());
+        add(samples, EtcdMetrics.LOCAL_DB_IN_USE, page.dbSizeInUse());
+        add(samples, EtcdMetrics.LOCAL_DB_QUOTA, page.quotaBytes());
+        samples.add(EtcdMetrics.LOCAL_ACTIVE_PEERS.sample(page.activePeers(), target));
+        samples.add(EtcdMetrics.LOCAL_INFO.sample(1, target, page.serverId(), page.version(), page.clusterVersion()));
+        page.leaderChangesSeen().ifPresent(leaderChanges::observeCounter);
+        details.put("member", page.serverId() + " version " + page.version());
+        details.put("leader", page.hasLeader().orElse(0) > 0
+            ? (page.isLeader().orElse(0) > 0 ? "this member" : "another member") : "none");
+        details.put("active peers", String.valueOf(page.activePeers()));
+        if (page.dbSize().isPresent()) {
+            details.put("db size", String.format("%.0f bytes (in use %.0f, quota %.0f)", page.dbSize().getAsDouble(),
+                page.dbSizeInUse().orElse(Double.NaN), page.quotaBytes().orElse(Double.NaN)));
+        }
+    }
+
+    private void add(List<Sample> samples, dev.vigil.probe.MetricFamily family, OptionalDouble value) {
+        if (value.isPresent()) {
+            samples.add(family.sample(value.getAsDouble(), target));
+        }
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 100 ? s.substring(0, 100) + "..." : s;
+    }
+}
