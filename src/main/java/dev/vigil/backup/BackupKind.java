@@ -27,7 +27,7 @@ public final class BackupKind implements ProbeKind {
         "Time of the newest valid backup of the set (file modification time); 0 when there is none.", "target");
     static final MetricFamily SIZE = MetricFamily.gauge("vigil_backup_size_bytes",
         "Size of the newest finished backup of the set.", "target");
-    static final MetricFamily COUNT = MetricFamily.gauge("vigil_backup_count",
+    static final MetricFamily COUNT = MetricFamily.gauge("vigil_backup_copies",
         "Finished backups of the set present now.", "target");
     static final MetricFamily KEEP = MetricFamily.gauge("vigil_backup_keep",
         "The number of backups the set is configured to keep.", "target");

@@ -95,7 +95,7 @@ class BackupProbeTest {
         Map<String, Double> v = values(r);
         assertEquals(Instant.parse("2026-11-23T03:00:12Z").getEpochSecond(), v.get("vigil_backup_last_timestamp_seconds"));
         assertEquals(0.0, v.get("vigil_backup_overdue_seconds"));
-        assertEquals(2.0, v.get("vigil_backup_count"));
+        assertEquals(2.0, v.get("vigil_backup_copies"));
         assertEquals(7.0, v.get("vigil_backup_keep"));
         assertEquals(86400.0, v.get("vigil_backup_expected_interval_seconds"));
         assertEquals(1.0, v.get("vigil_backup_integrity_ok{ok}"));
@@ -132,7 +132,7 @@ class BackupProbeTest {
         assertEquals("no_backup", r.reason());
         Map<String, Double> v = values(r);
         assertEquals(0.0, v.get("vigil_backup_last_timestamp_seconds"));
-        assertEquals(0.0, v.get("vigil_backup_count"));
+        assertEquals(0.0, v.get("vigil_backup_copies"));
         assertEquals(Duration.ofHours(11).toSeconds(), v.get("vigil_backup_overdue_seconds"), "since today's 00:00 run");
         assertEquals(v, values(run(probe(set))), "a new agent (new probe) says the same");
     }
@@ -169,7 +169,7 @@ class BackupProbeTest {
         assertTrue(r.success(), r.message());
         Map<String, Double> v = values(r);
         assertEquals(1.0, v.get("vigil_backup_in_progress"));
-        assertEquals(1.0, v.get("vigil_backup_count"), "the file being written is not counted yet");
+        assertEquals(1.0, v.get("vigil_backup_copies"), "the file being written is not counted yet");
         assertEquals(1.0, v.get("vigil_backup_integrity_ok{ok}"));
     }
 
@@ -181,7 +181,7 @@ class BackupProbeTest {
         assertTrue(r.success(), r.message() + r.details());
         Map<String, Double> v = values(r);
         assertEquals(Instant.parse("2026-11-22T00:00:00Z").getEpochSecond(), v.get("vigil_backup_last_timestamp_seconds"));
-        assertEquals(3.0, v.get("vigil_backup_count"));
+        assertEquals(3.0, v.get("vigil_backup_copies"));
         assertEquals(5.0, v.get("vigil_backup_files"));
         assertEquals(0.8, v.get("vigil_backup_hardlink_ratio"), 1e-9, "4 of 5 files unchanged: hard links");
     }

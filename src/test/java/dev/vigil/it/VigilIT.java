@@ -49,8 +49,9 @@ class VigilIT {
         String promtool = Tools.require("promtool", "prometheus");
         try (AgentProcess agent = AgentProcess.start().awaitListening()) {
             assertEquals(URI.create("http://127.0.0.1:9847/"), agent.base(), "default listen address");
-            String metrics = agent.awaitBody("metrics",
-                m -> m.contains("vigil_probe_success{kind=\"tcp\",target=\"kube-apiserver\"}"), WAIT);
+            agent.awaitBody("ready", b -> b.startsWith("ready"), WAIT); // every target of the default has run once
+            String metrics = agent.get("metrics").body();
+            assertTrue(metrics.contains("vigil_probe_success{kind=\"tcp\",target=\"kube-apiserver\"}"), metrics);
             assertTrue(metrics.contains("vigil_config_last_reload_successful 1.0"));
             Path file = Files.writeString(dir.resolve("metrics.txt"), metrics);
             Process check = new ProcessBuilder(promtool, "check", "metrics").redirectInput(file.toFile())
