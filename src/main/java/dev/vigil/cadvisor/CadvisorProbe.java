@@ -19,7 +19,6 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -31,7 +30,6 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * Polls one cAdvisor: fetches its exposition within the deadline (bounded in bytes), keeps the containers the filters
@@ -248,7 +246,7 @@ final class CadvisorProbe implements Probe {
             SSLContext ctx = SSLContext.getInstance("TLS");
             TrustManager[] trust = null;
             if (spec.insecureSkipVerify()) {
-                trust = new TrustManager[] {new TrustEverything()};
+                trust = new TrustManager[] {new dev.vigil.probe.AcceptAnyCertificate()};
             } else if (spec.caFile().isPresent()) {
                 KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
                 ks.load(null, null);
@@ -274,22 +272,6 @@ final class CadvisorProbe implements Probe {
             return Files.readString(file, StandardCharsets.UTF_8).trim();
         } catch (IOException e) {
             throw new ProbeFailure("auth_rejected", "cannot read bearer_token_file " + file + ": " + e.getMessage());
-        }
-    }
-
-    /** For kubelets with self-signed serving certificates, when the user asks for it with tls_insecure_skip_verify. */
-    private static final class TrustEverything implements X509TrustManager {
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
         }
     }
 

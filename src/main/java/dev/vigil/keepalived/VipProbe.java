@@ -1,5 +1,6 @@
 package dev.vigil.keepalived;
 
+import dev.vigil.probe.AcceptAnyCertificate;
 import dev.vigil.probe.Deadline;
 import dev.vigil.probe.Probe;
 import dev.vigil.probe.ProbeResult;
@@ -13,7 +14,6 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -24,7 +24,6 @@ import java.util.Optional;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * Looks for the VIP on this node's interfaces (as an unprivileged user, from the kernel's address list) and, when
@@ -118,9 +117,10 @@ final class VipProbe implements Probe {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(vip, spec.checkPort()), deadline.budgetMillis(Duration.ofHours(1)));
             if (spec.checkTls()) {
+                // reachability only: which certificate the VIP serves is the tls kind's business
                 socket.setSoTimeout(deadline.budgetMillis(Duration.ofHours(1)));
                 SSLContext ctx = SSLContext.getInstance("TLS");
-                ctx.init(null, new TrustManager[] {new AcceptAny()}, new SecureRandom());
+                ctx.init(null, new TrustManager[] {new AcceptAnyCertificate()}, new SecureRandom());
                 try (SSLSocket tls = (SSLSocket) ctx.getSocketFactory().createSocket(socket, spec.address(),
                     spec.checkPort(), false)) {
                     tls.startHandshake();
@@ -135,22 +135,6 @@ final class VipProbe implements Probe {
             return "handshake_failed TLS handshake with " + spec.address() + " failed: " + e.getMessage();
         } catch (IOException | java.security.GeneralSecurityException e) {
             return "connect_failed " + e;
-        }
-    }
-
-    /** Reachability only: which certificate the VIP serves is the tls kind's business. */
-    private static final class AcceptAny implements X509TrustManager {
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
         }
     }
 }
