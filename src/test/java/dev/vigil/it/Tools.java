@@ -28,7 +28,7 @@ public final class Tools {
         return program;
     }
 
-    static Optional<String> find(String program) {
+    public static Optional<String> find(String program) {
         String path = System.getenv().getOrDefault("PATH", "") + File.pathSeparator + "/usr/sbin" + File.pathSeparator + "/sbin";
         for (String dir : path.split(File.pathSeparator)) {
             File f = new File(dir, program);
