@@ -5,7 +5,7 @@ import java.util.List;
 /** The backup kinds and the check that judges a file of each. */
 final class BackupFormats {
     static final List<String> KINDS = List.of("pg_dump", "redis_rdb", "etcd_snapshot", "tar", "tar.gz", "rsync_tree",
-        "file");
+        "clickhouse_backup", "file");
 
     private BackupFormats() {
     }

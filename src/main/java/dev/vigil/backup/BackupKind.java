@@ -63,7 +63,7 @@ public final class BackupKind implements ProbeKind {
 
     /** Settings of one backup set. */
     record Spec(String format, String path, Schedule schedule, long minSize, int keep, Duration settle,
-                long verifyBytesPerSecond) {
+                long verifyBytesPerSecond, java.net.URI url, String location) {
     }
 
     @Override
@@ -86,7 +86,26 @@ public final class BackupKind implements ProbeKind {
             if (!s.has("kind")) {
                 s.error("kind", "missing required key (one of " + String.join(", ", BackupFormats.KINDS) + ")");
             }
-            String path = s.requiredString("path");
+            boolean clickhouse = "clickhouse_backup".equals(format);
+            String path = clickhouse ? s.string("path", "") : s.requiredString("path");
+            java.net.URI url = null;
+            String location = s.choice("location", "any", List.of("any", "local", "remote"));
+            if (clickhouse) {
+                String u = s.requiredString("url");
+                try {
+                    url = java.net.URI.create(u.endsWith("/") ? u : u + "/").resolve("backup/list");
+                    if (url.getHost() == null || !url.getScheme().startsWith("http")) {
+                        throw new IllegalArgumentException();
+                    }
+                } catch (IllegalArgumentException e) {
+                    if (!u.isEmpty()) {
+                        s.error("url", "\"" + u + "\" is not an http:// URL of clickhouse-backup's API (e.g. http://127.0.0.1:7171)");
+                    }
+                    url = null;
+                }
+            } else if (s.has("url")) {
+                s.error("url", "only kind clickhouse_backup reads an API; other kinds read files at path");
+            }
             Schedule schedule = schedule(s);
             long minSize = s.size("min_size", 1);
             int keep = s.integer("keep", 0, 0, 100_000);
@@ -94,10 +113,11 @@ public final class BackupKind implements ProbeKind {
             long rate = s.size("verify_rate", 64L << 20);
             Timing timing = Timing.read(s, sectionTiming);
             s.finish();
-            if (name.isEmpty() || path.isEmpty() || schedule == null) {
+            if (name.isEmpty() || (clickhouse ? url == null : path.isEmpty()) || schedule == null) {
                 continue;
             }
-            out.add(s, new Target(NAME, name, timing, new Spec(format, path, schedule, minSize, keep, settle, rate)));
+            out.add(s, new Target(NAME, name, timing, new Spec(format, clickhouse ? url.toString() : path, schedule,
+                minSize, keep, settle, rate, url, location)));
         }
         section.finish();
         return out.toList();

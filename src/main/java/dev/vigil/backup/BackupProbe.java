@@ -80,9 +80,15 @@ final class BackupProbe implements Probe {
         Instant now = clock.instant();
         Observation o;
         try {
-            o = "rsync_tree".equals(spec.format()) ? observeTree(now) : observeFiles(now, deadline);
+            o = switch (spec.format()) {
+                case "rsync_tree" -> observeTree(now);
+                case "clickhouse_backup" -> observeClickhouse(deadline);
+                default -> observeFiles(now, deadline);
+            };
         } catch (AccessDeniedException e) {
             return ProbeResult.failed(Integrity.UNREADABLE, "permission denied: " + e.getFile(), List.of(), Map.of());
+        } catch (ApiFailure e) {
+            return ProbeResult.failed(e.reason, e.getMessage(), List.of(), Map.of());
         }
         Duration overdue = spec.schedule().overdue(o.newestValid, now);
         List<Sample> samples = new ArrayList<>();
@@ -288,6 +294,66 @@ final class BackupProbe implements Probe {
         }
         o.details.put("newest snapshot", newest.dir().toString());
         return o;
+    }
+
+    /** clickhouse-backup's own list of its backups, from its REST API. */
+    private Observation observeClickhouse(Deadline deadline) throws IOException, InterruptedException {
+        Observation o = new Observation();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+            .connectTimeout(deadline.budget(Duration.ofSeconds(10))).build();
+        java.net.http.HttpResponse<java.io.InputStream> response;
+        try {
+            response = http.send(java.net.http.HttpRequest.newBuilder(spec.url()).timeout(deadline.budget(Duration.ofHours(1)))
+                .GET().build(), java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+        } catch (IOException e) {
+            throw new ApiFailure("connect_failed", "clickhouse-backup API " + spec.url() + ": " + e);
+        }
+        List<ClickhouseBackupList.Entry> entries;
+        try (java.io.InputStream body = response.body()) {
+            if (response.statusCode() != 200) {
+                throw new ApiFailure("http_status", spec.url() + " answered HTTP " + response.statusCode());
+            }
+            entries = ClickhouseBackupList.parse(new java.io.BufferedInputStream(body));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new ApiFailure("bad_response", "not clickhouse-backup's list: " + e.getOriginalMessage());
+        }
+        List<ClickhouseBackupList.Entry> kept = entries.stream()
+            .filter(e -> e.created() != null && ("any".equals(spec.location()) || spec.location().equals(e.location())))
+            .sorted(Comparator.comparing(ClickhouseBackupList.Entry::created).reversed()).toList();
+        o.count = kept.size();
+        if (kept.isEmpty()) {
+            return o;
+        }
+        ClickhouseBackupList.Entry newest = kept.get(0);
+        o.newestSize = newest.size();
+        if (kept.size() > 1) {
+            o.previousSize = kept.get(1).size();
+        }
+        o.details.put("newest backup", newest.name() + " (" + newest.location() + ")");
+        for (ClickhouseBackupList.Entry e : kept) {
+            Integrity verdict = e.broken() ? new Integrity("broken", "clickhouse-backup says: " + e.desc())
+                : e.size() == 0 ? new Integrity(Integrity.EMPTY, "size 0")
+                : e.size() > 0 && e.size() < spec.minSize() ? new Integrity("too_small", e.size() + " bytes, below min_size")
+                : Integrity.ok(e.size() + " bytes, " + e.location());
+            if (e == newest) {
+                o.newest = verdict;
+            }
+            if (verdict.isOk()) {
+                o.newestValid = e.created();
+                break;
+            }
+        }
+        return o;
+    }
+
+    /** A failure to reach clickhouse-backup's API, with its reason. */
+    static final class ApiFailure extends IOException {
+        final String reason;
+
+        ApiFailure(String reason, String message) {
+            super(message);
+            this.reason = reason;
+        }
     }
 
     /** A snapshot's contents, walked once per change of its directory. */

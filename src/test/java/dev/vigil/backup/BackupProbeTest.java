@@ -225,7 +225,7 @@ class BackupProbeTest {
                 """));
         assertEquals(List.of(
             "b.yml:3:23: backups.sets[0].kind: \"pgdump\" is not one of pg_dump, redis_rdb, etcd_snapshot, tar, tar.gz,"
-                + " rsync_tree, file (did you mean \"pg_dump\"?)",
+                + " rsync_tree, clickhouse_backup, file (did you mean \"pg_dump\"?)",
             "b.yml:4:7: backups.sets[1]: missing the schedule: every (e.g. 24h) or cron (e.g. \"0 3 * * *\")",
             "b.yml:5:44: backups.sets[2].cron: minute 61 is out of range 0-59",
             "b.yml:6:55: backups.sets[3].cron: set either every or cron, not both"),

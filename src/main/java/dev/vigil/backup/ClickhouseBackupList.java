@@ -1,0 +1,80 @@
+package dev.vigil.backup;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * clickhouse-backup's {@code GET /backup/list} (its REST API, port 7171 by default): one JSON object per line
+ * (ClickHouse's JSONEachRow) with {@code name}, {@code created} ({@code 2006-01-02 15:04:05}, UTC), {@code size},
+ * {@code location} ({@code local} or {@code remote}), {@code required} and {@code desc}, where clickhouse-backup
+ * writes why a backup is broken.
+ */
+final class ClickhouseBackupList {
+    private static final JsonFactory JSON = new JsonFactory();
+    private static final DateTimeFormatter CREATED = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+
+    record Entry(String name, Instant created, long size, String location, String desc) {
+        boolean broken() {
+            return desc.toLowerCase(java.util.Locale.ROOT).contains("broken");
+        }
+    }
+
+    private ClickhouseBackupList() {
+    }
+
+    static List<Entry> parse(InputStream in) throws IOException {
+        List<Entry> out = new ArrayList<>();
+        try (JsonParser p = JSON.createParser(in)) {
+            JsonToken t;
+            while ((t = p.nextToken()) != null) {
+                if (t == JsonToken.START_ARRAY || t == JsonToken.END_ARRAY) {
+                    continue; // some versions answer a JSON array instead of one object per line
+                }
+                if (t != JsonToken.START_OBJECT) {
+                    throw new IOException("expected one JSON object per backup, got " + t);
+                }
+                String name = "";
+                String created = "";
+                long size = -1;
+                String location = "";
+                String desc = "";
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String f = p.currentName();
+                    p.nextToken();
+                    switch (f) {
+                        case "name" -> name = p.getValueAsString("");
+                        case "created" -> created = p.getValueAsString("");
+                        case "size" -> size = p.getValueAsLong(-1);
+                        case "location" -> location = p.getValueAsString("");
+                        case "desc" -> desc = p.getValueAsString("");
+                        default -> p.skipChildren();
+                    }
+                }
+                out.add(new Entry(name, created(created), size, location, desc));
+            }
+        }
+        return out;
+    }
+
+    private static Instant created(String s) {
+        try {
+            return LocalDateTime.parse(s, CREATED).toInstant(ZoneOffset.UTC);
+        } catch (DateTimeParseException e) {
+            try {
+                return Instant.parse(s);
+            } catch (DateTimeParseException e2) {
+                return null;
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package dev.vigil.backup;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.mockserver.model.HttpRequest.request;
+import static org.mockserver.model.HttpResponse.response;
+
+import dev.vigil.config.ConfigLoader;
+import dev.vigil.config.HostPaths;
+import dev.vigil.probe.Deadline;
+import dev.vigil.probe.ProbeKinds;
+import dev.vigil.probe.ProbeResult;
+import dev.vigil.probe.Target;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.mockserver.integration.ClientAndServer;
+
+/**
+ * clickhouse-backup's REST list, served by MockServer in the shape of its /backup/list handler (one JSON object per
+ * line; no clickhouse-backup package exists to run here).
+ */
+class ClickhouseBackupTest {
+    private static ClientAndServer mock;
+
+    @BeforeAll
+    static void start() {
+        mock = ClientAndServer.startClientAndServer(0);
+    }
+
+    @AfterAll
+    static void stop() {
+        mock.stop();
+    }
+
+    @BeforeEach
+    void reset() {
+        mock.reset();
+    }
+
+    private ProbeResult run(String extra, Instant now) throws Exception {
+        String yaml = "backups:\n  sets:\n    - {name: ch, kind: clickhouse_backup, url: \"http://127.0.0.1:" + mock.getPort()
+            + "\", every: 24h, grace: 2h" + extra + "}\n";
+        Target t = new ConfigLoader(ProbeKinds.builtIn(), HostPaths.HOST).parse("b.yml", yaml).targets().get(0);
+        return new BackupKind(Clock.fixed(now, ZoneOffset.UTC)).create(t, HostPaths.HOST)
+            .run(Deadline.after(Duration.ofSeconds(5)));
+    }
+
+    private static void serve(String body) {
+        mock.when(request().withPath("/backup/list")).respond(response().withStatusCode(200).withBody(body));
+    }
+
+    private static final String LIST = """
+        {"name":"shard1-2026-11-21","created":"2026-11-21 02:00:04","size":734003200,"location":"remote","required":"","desc":"tar, regular"}
+        {"name":"shard1-2026-11-22","created":"2026-11-22 02:00:03","size":744488960,"location":"remote","required":"","desc":"tar, regular"}
+        {"name":"shard1-2026-11-22","created":"2026-11-22 02:00:03","size":1488977920,"location":"local","required":"","desc":"regular"}
+        {"name":"shard1-2026-11-23","created":"2026-11-23 02:00:02","size":0,"location":"local","required":"","desc":"broken: metadata.json is empty"}
+        """;
+
+    @Test
+    void newestRemoteBackupIsJudged() throws Exception {
+        serve(LIST);
+        ProbeResult r = run(", location: remote", Instant.parse("2026-11-23T01:00:00Z"));
+        assertTrue(r.success(), r.message());
+        Map<String, Double> v = BackupProbeTest.values(r);
+        assertEquals(Instant.parse("2026-11-22T02:00:03Z").getEpochSecond(), v.get("vigil_backup_last_timestamp_seconds"));
+        assertEquals(2.0, v.get("vigil_backup_copies"));
+        assertEquals(744488960.0 / 734003200.0, v.get("vigil_backup_size_change_ratio"), 1e-9);
+        assertEquals("overdue", run(", location: remote", Instant.parse("2026-11-23T05:00:04Z")).reason());
+    }
+
+    @Test
+    void aBrokenNewestLocalBackupFails() throws Exception {
+        serve(LIST);
+        ProbeResult r = run(", location: local", Instant.parse("2026-11-23T03:00:00Z"));
+        assertEquals("broken", r.reason());
+        assertEquals(Instant.parse("2026-11-22T02:00:03Z").getEpochSecond(),
+            BackupProbeTest.values(r).get("vigil_backup_last_timestamp_seconds"), "the last valid one still counts");
+    }
+
+    @Test
+    void apiProblems() throws Exception {
+        mock.when(request().withPath("/backup/list")).respond(response().withStatusCode(500).withBody("{\"status\":\"error\"}"));
+        assertEquals("http_status", run("", Instant.now()).reason());
+        mock.reset();
+        serve("<html>nope</html>");
+        assertEquals("bad_response", run("", Instant.now()).reason());
+        mock.reset();
+        serve("");
+        ProbeResult r = run("", Instant.now());
+        assertEquals("no_backup", r.reason(), "an API with no backup at all: overdue, not absent");
+        assertTrue(BackupProbeTest.values(r).get("vigil_backup_overdue_seconds") > 0);
+        assertEquals("connect_failed", runAgainst("http://127.0.0.1:1").reason());
+    }
+
+    private ProbeResult runAgainst(String url) throws Exception {
+        String yaml = "backups:\n  sets:\n    - {name: ch, kind: clickhouse_backup, url: \"" + url + "\", every: 24h}\n";
+        Target t = new ConfigLoader(ProbeKinds.builtIn(), HostPaths.HOST).parse("b.yml", yaml).targets().get(0);
+        return new BackupKind().create(t, HostPaths.HOST).run(Deadline.after(Duration.ofSeconds(5)));
+    }
+}
