@@ -120,7 +120,21 @@ class BackupToolsIT {
         Tools.require("runuser", "util-linux");
         Path pg = Files.createTempDirectory("vigil-pg");
         Files.setPosixFilePermissions(pg, PosixFilePermissions.fromString("rwxrwxrwx"));
-        cleanups.add(() -> run0(bin.resolve("pg_ctl").toString(), "-D", pg.resolve("data").toString(), "stop", "-m", "immediate"));
+        // pg_ctl refuses to run as root: stop the cluster as its owner, then kill what is left by the postmaster's pid
+        cleanups.add(() -> {
+            run0("runuser", "-u", "postgres", "--", bin.resolve("pg_ctl").toString(), "-D", pg.resolve("data").toString(),
+                "stop", "-m", "immediate", "-w");
+            try {
+                Path pidFile = pg.resolve("data/postmaster.pid");
+                if (Files.exists(pidFile)) {
+                    long pid = Long.parseLong(Files.readAllLines(pidFile).get(0).trim());
+                    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+                }
+            } catch (IOException | RuntimeException e) {
+                // nothing left to stop
+            }
+            run0("rm", "-rf", pg.toString());
+        });
         run("runuser", "-u", "postgres", "--", bin.resolve("initdb").toString(), "-D", pg.resolve("data").toString(),
             "-A", "trust", "-U", "postgres");
         int port = AgentProcess.freePort();
