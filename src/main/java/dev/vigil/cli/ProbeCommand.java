@@ -40,7 +40,7 @@ public final class ProbeCommand {
         StringBuilder yaml = new StringBuilder();
         cl.flags().entrySet().stream().filter(e -> e.getKey().equals("timeout")).findFirst()
             .ifPresent(e -> yaml.append("defaults:\n  timeout: ").append(e.getValue()).append("\n  interval: 1h\n"));
-        yaml.append(kindName).append(":\n");
+        yaml.append(kind.section()).append(":\n");
         section.lines().forEach(l -> yaml.append("  ").append(l).append('\n'));
         VigilConfig config;
         try {

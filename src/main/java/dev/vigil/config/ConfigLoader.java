@@ -101,7 +101,7 @@ public final class ConfigLoader {
         List<Target> targets = new ArrayList<>();
         Map<String, String> seen = new HashMap<>();
         for (ProbeKind kind : kinds.all()) {
-            Section section = top.section(kind.name());
+            Section section = top.section(kind.section());
             for (Target t : kind.parse(section, defaults)) {
                 if (seen.putIfAbsent(t.key(), t.name()) != null) {
                     section.error("", "target \"" + t.name() + "\" is configured twice for kind " + kind.name()

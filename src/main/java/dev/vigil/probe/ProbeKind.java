@@ -13,6 +13,11 @@ public interface ProbeKind {
     /** The {@code kind} label value and the top-level configuration section. */
     String name();
 
+    /** The top-level configuration section of the kind; the kind's name unless the section reads better in plural. */
+    default String section() {
+        return name();
+    }
+
     /**
      * Reads the kind's section into targets. Report problems through the section ({@link Section#error}) and call
      * {@link Section#finish()} on every mapping read, so unknown keys are caught.

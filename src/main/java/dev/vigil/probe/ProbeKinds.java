@@ -20,7 +20,8 @@ public final class ProbeKinds {
 
     public static ProbeKinds builtIn() {
         return new ProbeKinds(List.of(
-            new TcpKind()
+            new TcpKind(),
+            new dev.vigil.tls.TlsKind()
         ));
     }
 
