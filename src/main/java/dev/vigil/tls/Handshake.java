@@ -60,7 +60,7 @@ final class Handshake {
                 SSLEngineResult.HandshakeStatus hs = engine.getHandshakeStatus();
                 switch (hs) {
                     case NEED_WRAP -> finished = wrap();
-                    case NEED_UNWRAP, NEED_UNWRAP_AGAIN -> finished = unwrap(true);
+                    case NEED_UNWRAP, NEED_UNWRAP_AGAIN -> finished = unwrap();
                     case NEED_TASK -> runTasks();
                     case FINISHED, NOT_HANDSHAKING -> finished = true;
                     default -> throw new ProbeFailure("handshake_failed", "unexpected engine state " + hs);
@@ -163,8 +163,16 @@ final class Handshake {
         return r.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.FINISHED;
     }
 
-    private boolean unwrap(boolean handshaking) throws IOException {
+    private boolean unwrap() throws IOException {
         if (netIn.position() == 0) {
+            // BoringSSL notices the end of a TLS 1.2 handshake only when called again after the server's Finished
+            SSLEngineResult probe = engine.unwrap(ByteBuffer.allocate(0), appIn);
+            if (probe.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.FINISHED) {
+                return true;
+            }
+            if (engine.getHandshakeStatus() != SSLEngineResult.HandshakeStatus.NEED_UNWRAP) {
+                return false;
+            }
             fill();
         }
         netIn.flip();
