@@ -271,7 +271,9 @@ final class StartTls {
         send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
         String answer = readUntil("<proceed", "<failure", "</stream:stream>");
         if (answer.contains("<proceed")) {
-            readUntil(">");
+            while (readByte() != '>') {
+                // rest of the <proceed .../> element
+            }
             return;
         }
         throw new ProbeFailure("starttls_rejected", "xmpp: the server refused STARTTLS");
@@ -286,7 +288,7 @@ final class StartTls {
                     return sb.toString();
                 }
             }
-            if (sb.length() > 4 && sb.indexOf("<") < 0) {
+            if (sb.length() > 4 && sb.toString().strip().indexOf('<') != 0) {
                 throw new ProbeFailure("protocol_error", "xmpp: the answer is not XML");
             }
         }
