@@ -1,6 +1,8 @@
 package dev.vigil.probe;
 
 import dev.vigil.tcp.TcpKind;
+import dev.vigil.tls.CertfileKind;
+import dev.vigil.tls.TlsKind;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +23,8 @@ public final class ProbeKinds {
     public static ProbeKinds builtIn() {
         return new ProbeKinds(List.of(
             new TcpKind(),
-            new dev.vigil.tls.TlsKind()
+            new TlsKind(),
+            new CertfileKind()
         ));
     }
 
