@@ -60,6 +60,9 @@ final class CertificateFiles {
             case "kubeconfig" -> kubeconfig(data);
             default -> throw new Unreadable("parse_error", "unknown format " + f);
         };
+        if (found.isEmpty() && "pem".equals(f) && !Pem.parse(data).isEmpty()) {
+            return List.of(); // keys, parameters, requests: a PEM file without certificates is not an error
+        }
         if (found.isEmpty()) {
             throw new Unreadable("parse_error", "no certificate found (read as " + f + ")");
         }

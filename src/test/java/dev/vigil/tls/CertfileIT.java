@@ -81,6 +81,17 @@ class CertfileIT {
     }
 
     @Test
+    void aPemFileWithOnlyAKeyIsSkippedNotAnError() throws Exception {
+        Files.writeString(hostFile("/etc/ssl/private/server.pem"), leaf.keyPem());
+        Files.writeString(hostFile("/etc/ssl/private/server-cert.pem"), leaf.pem());
+        ProbeResult r = probe("path: /etc/ssl/private/*.pem");
+        assertTrue(r.success(), r.reason() + ": " + r.message());
+        assertEquals(2, value(r, "vigil_certfile_files"));
+        assertEquals(1, value(r, "vigil_certfile_certificates"));
+        assertFalse(r.details().toString().contains(leaf.keyPem().substring(40, 80)), "no key material in details");
+    }
+
+    @Test
     void derMadeByOpenssl() throws Exception {
         Path der = hostFile("/var/lib/rancher/k3s/server/tls/client-admin.crt");
         Tools.run("openssl", "x509", "-in", leafPem.toString(), "-outform", "DER", "-out", der.toString());
