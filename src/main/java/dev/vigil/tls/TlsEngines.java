@@ -2,6 +2,7 @@ package dev.vigil.tls;
 
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
@@ -22,6 +23,8 @@ final class TlsEngines {
     static final String BORINGSSL = "boringssl";
     static final String JDK = "jdk";
     static final List<String> PROVIDERS = List.of(AUTO, BORINGSSL, JDK);
+    /** Longest chain accepted from a server (BoringSSL); the JDK has its own limit, jdk.tls.maxCertificateChainLength. */
+    static final int MAX_CHAIN_DEPTH = 64;
 
     private TlsEngines() {
     }
@@ -76,6 +79,10 @@ final class TlsEngines {
             }
             SSLEngine engine = sendSni ? ctx.newEngine(UnpooledByteBufAllocator.DEFAULT, peerHost, port)
                 : ctx.newEngine(UnpooledByteBufAllocator.DEFAULT);
+            if (engine instanceof ReferenceCountedOpenSslEngine openSsl) {
+                // netty caps the chain handed to the trust manager at 10; vigil judges long chains itself
+                openSsl.setVerify(0, MAX_CHAIN_DEPTH);
+            }
             return new Handle(engine, BORINGSSL, ctx);
         }
         SSLContext ctx = SSLContext.getInstance("TLS");

@@ -47,14 +47,25 @@ final class TlsProbe implements Probe {
         return t;
     });
 
+    /** Name resolution; the system resolver except in tests of several addresses behind one name. */
+    interface Resolver {
+        InetAddress[] resolve(String host) throws UnknownHostException;
+    }
+
     private final String target;
     private final TlsKind.Spec spec;
     private final TrustAnchors anchors;
+    private final Resolver resolver;
 
     TlsProbe(String target, TlsKind.Spec spec) {
+        this(target, spec, InetAddress::getAllByName);
+    }
+
+    TlsProbe(String target, TlsKind.Spec spec, Resolver resolver) {
         this.target = target;
         this.spec = spec;
         this.anchors = new TrustAnchors(spec.caFile());
+        this.resolver = resolver;
     }
 
     /** What one address answered. */
@@ -260,7 +271,7 @@ final class TlsProbe implements Probe {
                 throw new ProbeFailure("dns", "\"" + host + "\" is not a valid address");
             }
         } else {
-            Future<InetAddress[]> f = RESOLVER.submit(() -> InetAddress.getAllByName(host));
+            Future<InetAddress[]> f = RESOLVER.submit(() -> resolver.resolve(host));
             try {
                 all = f.get(deadline.remainingMillis(), TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {

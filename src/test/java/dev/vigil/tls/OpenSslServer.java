@@ -18,12 +18,12 @@ import java.util.regex.Pattern;
  * host:port}; stopped by its pid in {@link #close()}, whatever the outcome of the test.
  */
 final class OpenSslServer implements AutoCloseable {
-    private static final Pattern ACCEPT = Pattern.compile("ACCEPT .*:(\\d+)");
+    private static final Pattern ACCEPT = Pattern.compile("^ACCEPT(?: .*:(\\d+))?$");
     private final Process process;
     private final int port;
     private final StringBuffer output = new StringBuffer();
 
-    private OpenSslServer(List<String> command) throws IOException {
+    private OpenSslServer(List<String> command, int fixedPort) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         process = pb.start();
         CompletableFuture<Integer> ready = new CompletableFuture<>();
@@ -34,7 +34,7 @@ final class OpenSslServer implements AutoCloseable {
                     output.append(line).append('\n');
                     Matcher m = ACCEPT.matcher(line);
                     if (m.find()) {
-                        ready.complete(Integer.parseInt(m.group(1)));
+                        ready.complete(m.group(1) != null ? Integer.parseInt(m.group(1)) : fixedPort);
                     }
                 }
             } catch (IOException e) {
@@ -64,13 +64,14 @@ final class OpenSslServer implements AutoCloseable {
 
     /** s_server on 127.0.0.1 (or the given bind address) with the given files and extra options. */
     static OpenSslServer start(String bind, String cert, String key, String chain, String... extra) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("openssl", "s_server", "-accept", bind + ":0", "-cert", cert, "-key", key,
+        List<String> cmd = new ArrayList<>(List.of("openssl", "s_server", "-accept", bind.contains(":") ? bind : bind + ":0", "-cert", cert, "-key", key,
             "-www", "-no_dhe"));
         if (chain != null) {
             cmd.addAll(List.of("-cert_chain", chain));
         }
         cmd.addAll(List.of(extra));
-        return new OpenSslServer(cmd);
+        int fixed = bind.contains(":") ? Integer.parseInt(bind.substring(bind.lastIndexOf(':') + 1)) : 0;
+        return new OpenSslServer(cmd, fixed);
     }
 
     int port() {

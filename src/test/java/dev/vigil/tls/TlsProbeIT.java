@@ -313,4 +313,62 @@ class TlsProbeIT {
         assertTrue(r.success(), r.reason() + ": " + r.message());
         assertTrue(sample(r, "vigil_tls_client_cert_not_after_timestamp_seconds").isPresent());
     }
+
+    // ---- several addresses, long chains ----------------------------------------------------------------------
+
+    @Test
+    void allAddressesAreProbedAndDifferentLeavesAreAMismatch() throws Exception {
+        Issued first = pki.leaf("backend a").dns("svc.example.com").build();
+        Issued second = pki.leaf("backend b").dns("svc.example.com").build();
+        OpenSslServer a = serve(first, List.of(pki.intermediate()));
+        Path cert = TestPki.write(dir, "b.crt", second.pem());
+        Path key = TestPki.write(dir, "b.key", second.keyPem());
+        Path chain = TestPki.write(dir, "b-chain.pem", pki.intermediate().pem());
+        OpenSslServer b = OpenSslServer.start("127.0.0.2:" + a.port(), cert.toString(), key.toString(), chain.toString());
+        servers.add(b);
+        Target t = Probes.parse("tls:\n  targets:\n    - target: svc.example.com:" + a.port() + "\n      all_addresses: true"
+            + "\n      ca_file: " + caFile + "\n").get(0);
+        TlsProbe.Resolver twoBackends = host -> new java.net.InetAddress[] {
+            java.net.InetAddress.getByName("127.0.0.1"), java.net.InetAddress.getByName("127.0.0.2")};
+        ProbeResult r = Probes.run(new TlsProbe(t.name(), (TlsKind.Spec) t.spec(), twoBackends), t);
+        assertTrue(r.success(), r.reason() + ": " + r.message());
+        assertEquals(1, value(r, "vigil_tls_backend_mismatch"));
+        assertEquals(1, value(r, "vigil_tls_address_success", "address", "127.0.0.1", "reason", "ok"));
+        assertEquals(1, value(r, "vigil_tls_address_success", "address", "127.0.0.2", "reason", "ok"));
+        assertEquals(second.cert().getNotAfter().getTime() / 1000.0,
+            value(r, "vigil_tls_address_leaf_expiry_timestamp_seconds", "address", "127.0.0.2"));
+
+        b.close();
+        ProbeResult oneDown = Probes.run(new TlsProbe(t.name(), (TlsKind.Spec) t.spec(), twoBackends), t);
+        assertEquals("connect_refused", oneDown.reason(), oneDown.message());
+        assertEquals(0, value(oneDown, "vigil_tls_address_success", "address", "127.0.0.2", "reason", "connect_refused"));
+        assertEquals(0, value(oneDown, "vigil_tls_backend_mismatch"));
+        assertEquals("backend a", Probes.label(oneDown, "vigil_tls_cert_info", "subject_cn"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"boringssl", "jdk"})
+    void fiftyCertificateChainEndsInTimeAndExportsABoundedSet(String provider) throws IOException {
+        List<Issued> intermediates = new ArrayList<>();
+        Issued issuer = pki.root();
+        for (int i = 0; i < 49; i++) {
+            issuer = TestPki.cert("level " + i).ca().issuer(issuer).build();
+            intermediates.add(0, issuer);
+        }
+        Issued leaf = TestPki.cert("deep").issuer(issuer).ip("127.0.0.1").build();
+        OpenSslServer s = serve(leaf, intermediates);
+        long start = System.nanoTime();
+        ProbeResult r = probe(s.port(), provider);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertTrue(seconds < 5, "took " + seconds + " s");
+        if (provider.equals("boringssl")) {
+            assertTrue(r.success(), r.reason() + ": " + r.message());
+            assertEquals(50, value(r, "vigil_tls_chain_certificates"));
+            assertEquals(TlsKind.MAX_EXPORTED_CERTS,
+                r.samples().stream().filter(x -> x.family().name().equals("vigil_tls_cert_info")).count());
+        } else {
+            // the JDK refuses chains longer than jdk.tls.maxCertificateChainLength (10) before any trust manager
+            assertEquals("handshake_failed", r.reason(), r.message());
+        }
+    }
 }
