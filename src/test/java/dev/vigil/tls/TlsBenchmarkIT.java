@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Benchmark, run on demand: {@code mvn verify -Dit.test=TlsBenchmarkIT -Dvigil.benchmark=100,1000,2000
  * [-Dvigil.benchmark.provider=jdk]}. A farm of openssl s_server processes (ECDSA and RSA leaves behind an intermediate)
  * serves N targets; the real scheduler probes each once (32 in flight, verified chains) while a scrape renders every
- * 100 ms. Reports wall time, agent CPU per probe (this JVM's CPU time; the farm runs in other processes), peak RSS and
+ * second ({@code -Dvigil.benchmark.scrape_ms}). Reports wall time, agent CPU per probe (this JVM's CPU time; the farm runs in other processes), peak RSS and
  * scrape latency.
  */
 class TlsBenchmarkIT {
@@ -104,7 +104,7 @@ class TlsBenchmarkIT {
                     return;
                 }
                 scrapes.add((System.nanoTime() - s) / 1e6);
-            }, 0, 100, TimeUnit.MILLISECONDS);
+            }, 0, Long.getLong("vigil.benchmark.scrape_ms", 1000), TimeUnit.MILLISECONDS);
             long cpu0 = os.getProcessCpuTime();
             long t0 = System.nanoTime();
             scheduler.apply(config);
