@@ -11,7 +11,9 @@ import java.security.interfaces.RSAPublicKey;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import javax.naming.InvalidNameException;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
@@ -20,15 +22,35 @@ import javax.security.auth.x500.X500Principal;
 /** The facts of one certificate that go into labels: names, serial, fingerprint, SANs, key, signature. */
 record CertificateFacts(String subjectCn, String issuerCn, String serial, String fingerprintSha256, String sans,
                         String keyType, int keyBits, String signatureAlgorithm, double notBefore, double notAfter,
-                        boolean selfSigned, boolean ca) {
+                        boolean selfSigned, boolean ca, String subject, String issuer) {
     /** Label values are capped: a certificate with 500 SANs must not make a 20 KB label. */
     static final int MAX_LABEL = 512;
+    private static final int CACHE_SIZE = 8192;
+    /** The same certificates come back at every run: their facts are kept by fingerprint. */
+    private static final Map<String, CertificateFacts> CACHE = new LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, CertificateFacts> eldest) {
+            return size() > CACHE_SIZE;
+        }
+    };
 
     static CertificateFacts of(X509Certificate c) {
-        return new CertificateFacts(cn(c.getSubjectX500Principal()), cn(c.getIssuerX500Principal()),
-            c.getSerialNumber().toString(16), fingerprint(c), sans(c), keyType(c.getPublicKey()),
+        String fingerprint = fingerprint(c);
+        synchronized (CACHE) {
+            CertificateFacts cached = CACHE.get(fingerprint);
+            if (cached != null) {
+                return cached;
+            }
+        }
+        CertificateFacts f = new CertificateFacts(cn(c.getSubjectX500Principal()), cn(c.getIssuerX500Principal()),
+            c.getSerialNumber().toString(16), fingerprint, sans(c), keyType(c.getPublicKey()),
             keyBits(c.getPublicKey()), c.getSigAlgName(), c.getNotBefore().getTime() / 1000.0,
-            c.getNotAfter().getTime() / 1000.0, isSelfIssued(c), c.getBasicConstraints() >= 0);
+            c.getNotAfter().getTime() / 1000.0, isSelfIssued(c), c.getBasicConstraints() >= 0,
+            c.getSubjectX500Principal().getName(), c.getIssuerX500Principal().getName());
+        synchronized (CACHE) {
+            CACHE.put(fingerprint, f);
+        }
+        return f;
     }
 
     /** leaf, intermediate or root, by place in a presented chain (index 0 is the leaf) and self-issuance. */

@@ -4,6 +4,7 @@ import java.net.IDN;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
 import java.security.cert.CertPathValidator;
 import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateFactory;
@@ -14,8 +15,11 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Date;
 import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -64,6 +68,91 @@ final class ChainInspector {
         if (presented.isEmpty()) {
             return new Verdict(NO_CERTIFICATE, "the server presented no certificate");
         }
+        Trust trust = trust(presented, anchors);
+        for (int i : trust.path()) {
+            X509Certificate c = presented.get(i);
+            if (now.after(c.getNotAfter())) {
+                return new Verdict(EXPIRED, "\"" + c.getSubjectX500Principal().getName() + "\" expired on "
+                    + c.getNotAfter().toInstant());
+            }
+            if (now.before(c.getNotBefore())) {
+                return new Verdict(NOT_YET_VALID, "\"" + c.getSubjectX500Principal().getName() + "\" is valid only from "
+                    + c.getNotBefore().toInstant());
+            }
+        }
+        if (trust.problem() != null) {
+            return new Verdict(trust.problem(), trust.message());
+        }
+        X509Certificate leaf = presented.get(0);
+        if (expectedHost != null && !expectedHost.isEmpty() && !matchesHost(leaf, expectedHost)) {
+            return new Verdict(HOSTNAME_MISMATCH, "the certificate is not valid for \"" + expectedHost + "\" (names: "
+                + CertificateFacts.sans(leaf) + ")");
+        }
+        return new Verdict(OK, "");
+    }
+
+    /**
+     * What does not depend on the time: the path from the leaf through the presented certificates to an anchor, and
+     * the PKIX validation of it (at a date inside every validity window). Signature checks are the costly part of a
+     * verdict, and the same chain comes back at every run and from every backend, so this is cached by the chain's
+     * bytes and the identity of the anchor list (a changed ca_file is a new list).
+     *
+     * @param path indices into the presented chain, leaf first
+     */
+    record Trust(int[] path, String problem, String message) {
+    }
+
+    private record TrustKey(String chainDigest, Collection<X509Certificate> anchors) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof TrustKey k && k.chainDigest.equals(chainDigest) && k.anchors == anchors;
+        }
+
+        @Override
+        public int hashCode() {
+            return chainDigest.hashCode() * 31 + System.identityHashCode(anchors);
+        }
+    }
+
+    private static final int TRUST_CACHE_SIZE = 4096;
+    private static final Map<TrustKey, Trust> TRUST_CACHE = new LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<TrustKey, Trust> eldest) {
+            return size() > TRUST_CACHE_SIZE;
+        }
+    };
+
+    static Trust trust(List<X509Certificate> presented, Collection<X509Certificate> anchors) {
+        TrustKey key = new TrustKey(digest(presented), anchors);
+        synchronized (TRUST_CACHE) {
+            Trust cached = TRUST_CACHE.get(key);
+            if (cached != null) {
+                return cached;
+            }
+        }
+        Trust computed = computeTrust(presented, anchors);
+        synchronized (TRUST_CACHE) {
+            TRUST_CACHE.put(key, computed);
+        }
+        return computed;
+    }
+
+    private static String digest(List<X509Certificate> chain) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            for (X509Certificate c : chain) {
+                byte[] der = c.getEncoded();
+                md.update(new byte[] {(byte) (der.length >> 24), (byte) (der.length >> 16), (byte) (der.length >> 8),
+                    (byte) der.length});
+                md.update(der);
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Trust computeTrust(List<X509Certificate> presented, Collection<X509Certificate> anchors) {
         X509Certificate leaf = presented.get(0);
         List<X509Certificate> path = new ArrayList<>();
         X509Certificate anchor = null;
@@ -103,32 +192,27 @@ final class ChainInspector {
             }
             current = next;
         }
+        int[] indices = new int[path.size()];
+        for (int i = 0; i < indices.length; i++) {
+            indices[i] = indexOf(presented, path.get(i));
+        }
+        if (trustProblem == null) {
+            String pkix = pkixProblem(path, anchor);
+            if (pkix != null) {
+                trustProblem = UNTRUSTED;
+                trustMessage = pkix;
+            }
+        }
+        return new Trust(indices, trustProblem, trustMessage);
+    }
 
-        for (X509Certificate c : path) {
-            if (c == anchor && !presented.contains(c)) {
-                continue;
-            }
-            if (now.after(c.getNotAfter())) {
-                return new Verdict(EXPIRED, "\"" + c.getSubjectX500Principal().getName() + "\" expired on "
-                    + c.getNotAfter().toInstant());
-            }
-            if (now.before(c.getNotBefore())) {
-                return new Verdict(NOT_YET_VALID, "\"" + c.getSubjectX500Principal().getName() + "\" is valid only from "
-                    + c.getNotBefore().toInstant());
+    private static int indexOf(List<X509Certificate> list, X509Certificate c) {
+        for (int i = 0; i < list.size(); i++) {
+            if (list.get(i) == c) {
+                return i;
             }
         }
-        if (trustProblem != null) {
-            return new Verdict(trustProblem, trustMessage);
-        }
-        String pkix = pkixProblem(path, anchor, now);
-        if (pkix != null) {
-            return new Verdict(UNTRUSTED, pkix);
-        }
-        if (expectedHost != null && !expectedHost.isEmpty() && !matchesHost(leaf, expectedHost)) {
-            return new Verdict(HOSTNAME_MISMATCH, "the certificate is not valid for \"" + expectedHost + "\" (names: "
-                + CertificateFacts.sans(leaf) + ")");
-        }
-        return new Verdict(OK, "");
+        return 0;
     }
 
     private static X509Certificate issuerAmong(X509Certificate c, Collection<X509Certificate> candidates) {
@@ -150,8 +234,11 @@ final class ChainInspector {
         }
     }
 
-    /** Full PKIX validation of leaf..(certificate under the anchor); null when valid. */
-    private static String pkixProblem(List<X509Certificate> path, X509Certificate anchor, Date now) {
+    /**
+     * Full PKIX validation of leaf..(certificate under the anchor); null when valid. Validity periods are judged by
+     * {@link #inspect} at every run, so the validation date is one inside every period when there is one.
+     */
+    private static String pkixProblem(List<X509Certificate> path, X509Certificate anchor) {
         List<X509Certificate> certs = new ArrayList<>(path);
         certs.remove(anchor);
         if (certs.isEmpty()) {
@@ -160,7 +247,9 @@ final class ChainInspector {
         try {
             PKIXParameters params = new PKIXParameters(Set.of(new TrustAnchor(anchor, null)));
             params.setRevocationEnabled(false);
-            params.setDate(now);
+            Date latestStart = certs.stream().map(X509Certificate::getNotBefore).max(Date::compareTo).orElseThrow();
+            Date earliestEnd = certs.stream().map(X509Certificate::getNotAfter).min(Date::compareTo).orElseThrow();
+            params.setDate(latestStart.after(earliestEnd) ? new Date() : latestStart);
             CertPathValidator.getInstance("PKIX").validate(
                 CertificateFactory.getInstance("X.509").generateCertPath(certs), params);
             return null;

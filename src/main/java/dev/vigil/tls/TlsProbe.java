@@ -132,12 +132,12 @@ final class TlsProbe implements Probe {
                 String address = o.address().getHostAddress();
                 samples.add(TlsKind.ADDRESS_SUCCESS.sample(o.ok() ? 1 : 0, target, address, o.reason()));
                 if (!o.chain().isEmpty()) {
-                    leaves.add(CertificateFacts.fingerprint(o.chain().get(0)));
+                    leaves.add(CertificateFacts.of(o.chain().get(0)).fingerprintSha256());
                     samples.add(TlsKind.ADDRESS_LEAF_EXPIRY.sample(o.chain().get(0).getNotAfter().getTime() / 1000.0,
                         target, address));
                 }
                 details.put("address " + address, o.reason() + (o.chain().isEmpty() ? ""
-                    : ", leaf " + CertificateFacts.fingerprint(o.chain().get(0)).substring(0, 16)));
+                    : ", leaf " + CertificateFacts.of(o.chain().get(0)).fingerprintSha256().substring(0, 16)));
             }
             samples.add(TlsKind.BACKEND_MISMATCH.sample(leaves.size() > 1 ? 1 : 0, target));
         }
@@ -166,8 +166,8 @@ final class TlsProbe implements Probe {
             samples.add(TlsKind.HANDSHAKE_DURATION.sample(o.handshakeSeconds(), target));
             samples.add(TlsKind.VERSION.sample(1, target, o.handshake().protocol()));
             samples.add(TlsKind.CIPHER.sample(1, target, o.handshake().cipher()));
-            details.put("handshake", String.format("%s %s in %.1f ms", o.handshake().protocol(), o.handshake().cipher(),
-                o.handshakeSeconds() * 1000));
+            details.put("handshake", o.handshake().protocol() + " " + o.handshake().cipher() + " in "
+                + Math.round(o.handshakeSeconds() * 10_000) / 10.0 + " ms");
         }
         if (o.verdict() != null) {
             samples.add(TlsKind.VERIFIED.sample(o.verdict().ok() ? 1 : 0, target, o.verdict().reason()));
@@ -190,9 +190,8 @@ final class TlsProbe implements Probe {
             samples.add(TlsKind.CERT_NOT_BEFORE.sample(f.notBefore(), target, position, index, f.subjectCn(), f.issuerCn()));
             samples.add(TlsKind.CERT_INFO.sample(1, target, position, index, f.subjectCn(), f.issuerCn(), f.serial(),
                 f.fingerprintSha256(), f.sans(), f.keyType(), String.valueOf(f.keyBits()), f.signatureAlgorithm()));
-            details.put("cert " + i + " (" + position + ")", c.getSubjectX500Principal().getName() + "; issuer "
-                + c.getIssuerX500Principal().getName() + "; " + f.keyType() + " " + f.keyBits() + "; expires "
-                + c.getNotAfter().toInstant() + " (" + daysLeft(c) + ")");
+            details.put("cert " + i + " (" + position + ")", f.subject() + "; issuer " + f.issuer() + "; " + f.keyType()
+                + " " + f.keyBits() + "; expires " + c.getNotAfter().toInstant() + " (" + daysLeft(c) + ")");
         }
     }
 

@@ -147,4 +147,22 @@ class ChainInspectorTest {
         assertEquals("root", CertificateFacts.of(pki.root().cert()).position(2));
         assertEquals(256, CertificateFacts.of(pki.root().cert()).keyBits());
     }
+
+    @Test
+    void cachedTrustStillJudgesTimeAndHostAtEveryCall() {
+        Issued leaf = pki.leaf("svc").dns("svc").valid(NOW.minus(Duration.ofDays(1)), NOW.plus(Duration.ofDays(1))).build();
+        List<X509Certificate> chain = List.of(leaf.cert(), pki.intermediate().cert());
+        assertEquals("ok", verdict(chain, "svc"));
+        assertEquals("expired", ChainInspector.inspect(chain, anchors, "svc", Date.from(NOW.plus(Duration.ofDays(2)))).reason());
+        assertEquals("hostname_mismatch", verdict(chain, "other"));
+    }
+
+    @Test
+    void aNewAnchorListIsANewTrustDecision() {
+        Issued leaf = pki.leaf("svc").dns("svc").build();
+        List<X509Certificate> chain = List.of(leaf.cert(), pki.intermediate().cert());
+        assertEquals("ok", verdict(chain, "svc"));
+        Hierarchy other = Hierarchy.create(KeyType.EC);
+        assertEquals("untrusted", ChainInspector.inspect(chain, List.of(other.root().cert()), "svc", Date.from(NOW)).reason());
+    }
 }
