@@ -1,6 +1,7 @@
 package dev.vigil.tls;
 
 import dev.vigil.probe.Deadline;
+import dev.vigil.probe.HostPort;
 import dev.vigil.probe.Probe;
 import dev.vigil.probe.ProbeFailure;
 import dev.vigil.probe.ProbeResult;
@@ -157,7 +158,7 @@ final class TlsProbe implements Probe {
     }
 
     private void export(AddressOutcome o, List<Sample> samples, Map<String, String> details) {
-        details.put("address", o.address().getHostAddress() + ":" + spec.address().port());
+        details.put("address", new HostPort(o.address().getHostAddress(), spec.address().port()).toString());
         if (!"none".equals(spec.starttls())) {
             details.put("starttls", spec.starttls());
         }
@@ -245,8 +246,7 @@ final class TlsProbe implements Probe {
     }
 
     private void connect(Socket socket, InetAddress address, Deadline deadline) throws ProbeFailure {
-        String where = (address instanceof Inet6Address ? "[" + address.getHostAddress() + "]" : address.getHostAddress())
-            + ":" + spec.address().port();
+        String where = new HostPort(address.getHostAddress(), spec.address().port()).toString();
         try {
             socket.connect(new InetSocketAddress(address, spec.address().port()), deadline.remainingMillis());
         } catch (SocketTimeoutException e) {

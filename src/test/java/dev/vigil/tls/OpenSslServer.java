@@ -74,6 +74,13 @@ final class OpenSslServer implements AutoCloseable {
         return new OpenSslServer(cmd, fixed);
     }
 
+    /** s_server on [::1], port chosen by the kernel. */
+    static OpenSslServer startIpv6(String cert, String key, String chain) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("openssl", "s_server", "-6", "-accept", "[::1]:0", "-cert", cert, "-key",
+            key, "-www", "-no_dhe", "-cert_chain", chain));
+        return new OpenSslServer(cmd, 0);
+    }
+
     int port() {
         return port;
     }

@@ -371,4 +371,39 @@ class TlsProbeIT {
             assertEquals("handshake_failed", r.reason(), r.message());
         }
     }
+
+    @Test
+    void ipv6LiteralTarget() throws Exception {
+        Issued leaf = pki.leaf("v6").ip("::1").build();
+        Path chain = TestPki.write(dir, "v6-chain.pem", pki.intermediate().pem());
+        OpenSslServer s;
+        try {
+            s = OpenSslServer.startIpv6(TestPki.write(dir, "v6.crt", leaf.pem()).toString(),
+                TestPki.write(dir, "v6.key", leaf.keyPem()).toString(), chain.toString());
+        } catch (IOException e) {
+            org.junit.jupiter.api.Assumptions.abort("no IPv6 loopback here: " + e.getMessage());
+            return;
+        }
+        servers.add(s);
+        ProbeResult r = Probes.runOnce("tls:\n  targets:\n    - target: \"[::1]:" + s.port() + "\"\n      ca_file: " + caFile + "\n");
+        assertTrue(r.success(), r.reason() + ": " + r.message());
+        assertEquals("[0:0:0:0:0:0:0:1]:" + s.port(), r.details().get("address"));
+        ProbeResult v4only = Probes.runOnce("tls:\n  targets:\n    - target: \"[::1]:" + s.port() + "\"\n      ip_family: ip4\n");
+        assertEquals("dns", v4only.reason());
+    }
+
+    @Test
+    void ipFamilyChoosesTheAddress() throws Exception {
+        Issued leaf = pki.leaf("svc").dns("svc.example.com").build();
+        OpenSslServer s = serve(leaf, List.of(pki.intermediate()));
+        TlsProbe.Resolver dualStack = host -> new java.net.InetAddress[] {
+            java.net.InetAddress.getByName("::1"), java.net.InetAddress.getByName("127.0.0.1")};
+        for (String[] c : new String[][] {{"ip4", "ok"}, {"prefer_ip4", "ok"}, {"ip6", "connect_refused"},
+            {"prefer_ip6", "connect_refused"}, {"any", "connect_refused"}}) {
+            Target t = Probes.parse("tls:\n  targets:\n    - target: svc.example.com:" + s.port() + "\n      ip_family: " + c[0]
+                + "\n      ca_file: " + caFile + "\n").get(0);
+            ProbeResult r = Probes.run(new TlsProbe(t.name(), (TlsKind.Spec) t.spec(), dualStack), t);
+            assertEquals(c[1], r.reason(), c[0] + ": " + r.message());
+        }
+    }
 }
