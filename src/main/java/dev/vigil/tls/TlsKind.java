@@ -131,7 +131,7 @@ public final class TlsKind implements ProbeKind {
         String family = s.choice("ip_family", inherited.ipFamily, List.of("any", "ip4", "ip6", "prefer_ip4", "prefer_ip6"));
         boolean all = s.bool("all_addresses", inherited.allAddresses);
         String provider = s.choice("provider", inherited.provider, TlsEngines.PROVIDERS);
-        if (s.has("client_cert_file") != s.has("client_key_file") && (s.has("client_cert_file") || s.has("client_key_file"))) {
+        if (s.has("client_cert_file") != s.has("client_key_file")) {
             s.error(s.has("client_cert_file") ? "client_cert_file" : "client_key_file",
                 "client_cert_file and client_key_file go together");
         }

@@ -76,11 +76,11 @@ final class TlsProbe implements Probe {
             if (failure != null) {
                 return failure.reason();
             }
-            return verdict.reason();
+            return verdict == null ? ChainInspector.NO_CERTIFICATE : verdict.reason();
         }
 
         boolean ok() {
-            return failure == null && verdict.ok();
+            return failure == null && verdict != null && verdict.ok();
         }
     }
 
@@ -236,11 +236,8 @@ final class TlsProbe implements Probe {
         } catch (IOException e) {
             failure = new ProbeFailure("connect_failed", String.valueOf(e.getMessage()));
         }
-        if (failure != null && !trust.chain().isEmpty() && outcome == null) {
-            // the chain arrived, the handshake did not finish (e.g. client certificate required): keep both
-            seconds = 0;
-        }
-        ChainInspector.Verdict verdict = trust.chain().isEmpty() ? null
+        // a chain that arrived before the handshake failed (client certificate required) is judged all the same
+        ChainInspector.Verdict verdict = trust.chain().isEmpty() && outcome == null ? null
             : ChainInspector.inspect(trust.chain(), trusted, peerHost, new Date());
         return new AddressOutcome(address, trust.chain(), outcome, seconds, failure, verdict, provider);
     }
