@@ -62,4 +62,27 @@ class TlsDocsTest {
         }
         assertTrue(missing.isEmpty(), "not documented: " + missing);
     }
+
+    /** Every YAML example of the section loads, with its *_file paths created under a temporary --path.rootfs. */
+    @Test
+    void examplesLoad(@org.junit.jupiter.api.io.TempDir Path root) throws Exception {
+        String doc = section();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("```yaml\n(.*?)```", java.util.regex.Pattern.DOTALL)
+            .matcher(doc);
+        int examples = 0;
+        while (m.find()) {
+            String yaml = m.group(1);
+            java.util.regex.Matcher files = java.util.regex.Pattern.compile("_file: (\\S+)").matcher(yaml);
+            while (files.find()) {
+                Path p = dev.vigil.config.HostPaths.of(root.toString()).resolve(files.group(1));
+                Files.createDirectories(p.getParent());
+                Files.writeString(p, "");
+            }
+            var targets = new dev.vigil.config.ConfigLoader(dev.vigil.probe.ProbeKinds.builtIn(),
+                dev.vigil.config.HostPaths.of(root.toString())).parse("README example " + (examples + 1), yaml).targets();
+            assertTrue(!targets.isEmpty(), "example " + (examples + 1) + " has targets");
+            examples++;
+        }
+        assertTrue(examples >= 3, "found " + examples + " examples");
+    }
 }
