@@ -84,8 +84,19 @@ final class TlsProbe implements Probe {
         }
     }
 
+    /**
+     * The phases end this much before the scheduler's deadline (at most 200 ms, a tenth of the timeout), so that a
+     * slow target is reported with its own reason (handshake_timeout, ...) and its chain, not cut off as "timeout".
+     */
+    static Deadline withMargin(Deadline outer) {
+        Duration remaining = outer.remaining();
+        Duration margin = Duration.ofMillis(Math.min(200, remaining.toMillis() / 10));
+        return Deadline.after(remaining.minus(margin));
+    }
+
     @Override
-    public ProbeResult run(Deadline deadline) throws ProbeFailure, InterruptedException {
+    public ProbeResult run(Deadline outer) throws ProbeFailure, InterruptedException {
+        Deadline deadline = withMargin(outer);
         List<Sample> samples = new ArrayList<>();
         Map<String, String> details = new LinkedHashMap<>();
         List<InetAddress> addresses = resolve(deadline);

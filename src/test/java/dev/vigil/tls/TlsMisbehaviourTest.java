@@ -17,8 +17,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Servers that accept TCP and then misbehave. Each probe must end within its timeout (1 s here) with the right reason,
- * with either engine.
+ * Servers that accept TCP and then misbehave. Each probe must end within its timeout (1 s here; the probe keeps a tenth
+ * of it to report) with the right reason, with either engine.
  */
 class TlsMisbehaviourTest {
     private static final double TIMEOUT_SECONDS = 1.0;
@@ -54,7 +54,7 @@ class TlsMisbehaviourTest {
         Timed t = probe(port, provider);
         assertEquals("handshake_timeout", t.result().reason(), t.result().message());
         assertTrue(t.seconds() < TIMEOUT_SECONDS + 0.5, "took " + t.seconds() + " s");
-        assertTrue(t.seconds() >= TIMEOUT_SECONDS * 0.9, "gave up early, after " + t.seconds() + " s");
+        assertTrue(t.seconds() >= TIMEOUT_SECONDS * 0.8, "gave up early, after " + t.seconds() + " s");
     }
 
     @ParameterizedTest
