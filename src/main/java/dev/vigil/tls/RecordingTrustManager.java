@@ -5,8 +5,13 @@ import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 
@@ -26,17 +31,43 @@ final class RecordingTrustManager extends X509ExtendedTrustManager {
         List<X509Certificate> copy = new ArrayList<>(presented == null ? 0 : presented.length);
         if (presented != null) {
             try {
-                // re-parse: BoringSSL hands out lazily decoded wrappers tied to the engine
-                CertificateFactory cf = CertificateFactory.getInstance("X.509");
                 for (X509Certificate c : presented) {
-                    copy.add((X509Certificate) cf.generateCertificate(new ByteArrayInputStream(c.getEncoded())));
+                    copy.add(parsed(c.getEncoded()));
                 }
-            } catch (CertificateException e) {
+            } catch (CertificateException | NoSuchAlgorithmException e) {
                 copy.clear();
                 copy.addAll(List.of(presented));
             }
         }
         chain = List.copyOf(copy);
+    }
+
+    private static final int CACHE_SIZE = 8192;
+    /**
+     * Decoded certificates by the SHA-256 of their bytes: servers present the same chain at every run, and decoding
+     * is the costly part of taking a copy (BoringSSL hands out lazily decoded wrappers tied to the engine).
+     */
+    private static final Map<String, X509Certificate> DECODED = new LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, X509Certificate> eldest) {
+            return size() > CACHE_SIZE;
+        }
+    };
+
+    private static X509Certificate parsed(byte[] der) throws CertificateException, NoSuchAlgorithmException {
+        String key = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(der));
+        synchronized (DECODED) {
+            X509Certificate known = DECODED.get(key);
+            if (known != null) {
+                return known;
+            }
+        }
+        X509Certificate c = (X509Certificate) CertificateFactory.getInstance("X.509")
+            .generateCertificate(new ByteArrayInputStream(der));
+        synchronized (DECODED) {
+            DECODED.put(key, c);
+        }
+        return c;
     }
 
     @Override
