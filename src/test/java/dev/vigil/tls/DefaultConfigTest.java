@@ -29,7 +29,7 @@ class DefaultConfigTest {
         HostPaths host = HostPaths.of(emptyRoot.toString());
         List<Target> targets = new ConfigLoader(ProbeKinds.builtIn(), host).parse("vigil-default.yml", yaml).targets();
         List<Target> certfiles = targets.stream().filter(t -> t.kind().equals("certfile")).toList();
-        assertEquals(List.of("k3s-server-tls", "k3s-agent", "kubeadm-pki"), certfiles.stream().map(Target::name).toList());
+        assertEquals(List.of("k3s-server-tls", "k3s-etcd-tls", "k3s-agent", "kubeadm-pki"), certfiles.stream().map(Target::name).toList());
         for (Target t : certfiles) {
             ProbeResult r = Probes.run(Probes.probe(t, host), t);
             assertTrue(r.success(), t.name() + ": " + r.reason() + " " + r.message());
