@@ -66,13 +66,13 @@ record FileGlob(String base, String pattern) {
     Expansion expand(HostPaths hostPaths) throws IOException {
         if (!isGlob()) {
             Path file = hostPaths.resolve(base);
-            // a missing file is "no match"; an unreadable one is reported when it is read
-            return new Expansion(Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS) || Files.isSymbolicLink(file)
-                ? List.of(new Match(base, file)) : List.of(), List.of());
+            // a missing file is "no match"; one that cannot even be looked at is reported when it is read
+            return new Expansion(Files.notExists(file) ? List.of() : List.of(new Match(base, file)), List.of());
         }
         Path root = hostPaths.resolve(base);
         if (!Files.isDirectory(root)) {
-            return new Expansion(List.of(), List.of());
+            // notExists is false when the answer is "cannot tell": a parent directory we may not enter
+            return new Expansion(List.of(), Files.notExists(root) ? List.of() : List.of(base));
         }
         List<String> denied = new ArrayList<>();
         List<PathMatcher> matchers = new ArrayList<>();

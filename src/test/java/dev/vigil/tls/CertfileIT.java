@@ -19,6 +19,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -195,13 +196,35 @@ class CertfileIT {
         assertEquals(1, value(r, "vigil_certfile_read_errors", "path", "/etc/ssl/broken.crt", "reason", "parse_error"));
     }
 
+    /**
+     * Root reads any file, so as root the probe runs as user {@code nobody} through the real command line
+     * ({@code vigil probe certfile PATH --output json}, the packaged jar); otherwise in this JVM.
+     */
     @Test
-    void unreadableFileIsPermissionDenied() throws Exception {
-        assumeFalse("root".equals(System.getProperty("user.name")), "root reads files of any mode: nothing to deny");
-        Path p = hostFile("/etc/ssl/secret.crt");
-        Files.writeString(p, leaf.pem());
-        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("---------"));
-        assertEquals("permission_denied", probe("path: /etc/ssl/secret.crt").reason());
+    void unreadableFilesAndDirectoriesArePermissionDenied() throws Exception {
+        Path secret = hostFile("/etc/ssl/secret.crt");
+        Files.writeString(secret, leaf.pem());
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+        Path closedDir = Files.createDirectories(host.resolve("/etc/private"));
+        Files.writeString(closedDir.resolve("inner.crt"), leaf.pem());
+        Files.setPosixFilePermissions(closedDir, PosixFilePermissions.fromString("rwx------"));
+        if (!"root".equals(System.getProperty("user.name"))) {
+            assertEquals("permission_denied", probe("path: /etc/ssl/secret.crt").reason());
+            assertEquals("permission_denied", probe("path: /etc/private/*.crt").reason());
+            assertEquals("permission_denied", probe("path: /etc/private/inner.crt").reason());
+            return;
+        }
+        String jar = System.getProperty("vigil.jar");
+        assumeFalse(jar == null || !Files.exists(Path.of(jar)), "the packaged jar is needed (mvn verify builds it)");
+        // nobody may walk down to the files (the temporary directory lies in a world-writable /tmp), not read them
+        for (Path p : List.of(root, root.resolve("etc"), root.resolve("etc/ssl"))) {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx--x--x"));
+        }
+        for (String[] c : new String[][] {{"/etc/ssl/secret.crt"}, {"/etc/private/*.crt"}, {"/etc/private/inner.crt"}}) {
+            String out = Tools.runAllowingFailure("runuser", "-u", "nobody", "--", Path.of(System.getProperty("java.home"),
+                "bin", "java").toString(), "-jar", jar, "--path.rootfs=" + root, "probe", "certfile", c[0], "--output", "json");
+            assertTrue(out.contains("\"reason\":\"permission_denied\""), c[0] + ": " + out);
+        }
     }
 
     @Test

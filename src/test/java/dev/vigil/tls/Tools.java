@@ -27,4 +27,19 @@ final class Tools {
         }
         return out;
     }
+
+    /** Runs a command and returns its output whatever its exit status (for commands that signal results by it). */
+    static String runAllowingFailure(String... command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        try {
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                throw new IOException(List.of(command) + " did not finish");
+            }
+            return out;
+        } finally {
+            p.destroyForcibly();
+        }
+    }
 }
