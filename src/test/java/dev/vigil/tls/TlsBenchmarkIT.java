@@ -69,7 +69,7 @@ class TlsBenchmarkIT {
             ports.add(s.port());
         }
         StringBuilder report = new StringBuilder("provider=" + TlsEngines.resolve(provider) + " farm=" + FARM
-            + " s_server (ECDSA P-256 and RSA-2048 leaves + intermediate), 32 probes in flight, cores="
+            + " s_server (ECDSA P-256 and RSA-2048 leaves + intermediate), " + Integer.getInteger("vigil.benchmark.concurrency", 32) + " probes in flight, cores="
             + Runtime.getRuntime().availableProcessors() + "\n");
         run(200, ports, ca, provider, null); // warm-up
         for (String n : sizes.split(",")) {
@@ -80,7 +80,7 @@ class TlsBenchmarkIT {
     }
 
     private void run(int n, List<Integer> ports, Path ca, String provider, StringBuilder report) throws Exception {
-        StringBuilder yaml = new StringBuilder("agent:\n  max_concurrent_probes: 32\ntls:\n  interval: 1h\n  timeout: 10s\n"
+        StringBuilder yaml = new StringBuilder("agent:\n  max_concurrent_probes: " + Integer.getInteger("vigil.benchmark.concurrency", 32) + "\ntls:\n  interval: 1h\n  timeout: 10s\n"
             + "  jitter: 0s\n  defaults:\n    ca_file: " + ca + "\n    server_name: localhost\n    provider: " + provider
             + "\n  targets:\n");
         for (int i = 0; i < n; i++) {
