@@ -33,27 +33,27 @@ final class CertfileProbe implements Probe {
         this.glob = FileGlob.parse(spec.path());
     }
 
-    private record Error(String path, String reason, String message) {
+    private record ReadError(String path, String reason, String message) {
     }
 
     @Override
     public ProbeResult run(Deadline deadline) throws Exception {
         List<Sample> samples = new ArrayList<>();
         Map<String, String> details = new LinkedHashMap<>();
-        List<Error> errors = new ArrayList<>();
+        List<ReadError> errors = new ArrayList<>();
         FileGlob.Expansion expansion = glob.expand(hostPaths);
-        expansion.deniedDirectories().forEach(d -> errors.add(new Error(d, "permission_denied",
+        expansion.deniedDirectories().forEach(d -> errors.add(new ReadError(d, "permission_denied",
             d + ": directory not readable")));
         List<FileGlob.Match> matches = expansion.matches();
-        if (matches.isEmpty() && !spec.allowMissing()) {
-            errors.add(new Error(spec.path(), "not_found", "\"" + spec.path() + "\" matches no file"));
+        if (matches.isEmpty() && expansion.deniedDirectories().isEmpty() && !spec.allowMissing()) {
+            errors.add(new ReadError(spec.path(), "not_found", "\"" + spec.path() + "\" matches no file"));
         }
         char[] password = null;
         if (spec.passwordFile() != null) {
             try {
                 password = Files.readString(spec.passwordFile(), StandardCharsets.UTF_8).strip().toCharArray();
             } catch (IOException e) {
-                errors.add(new Error(spec.path(), "permission_denied", "cannot read password_file"));
+                errors.add(new ReadError(spec.path(), "permission_denied", "cannot read password_file"));
             }
         }
         int files = 0;
@@ -66,7 +66,7 @@ final class CertfileProbe implements Probe {
                 try {
                     found = readFile(m, password);
                 } catch (CertificateFiles.Unreadable u) {
-                    errors.add(new Error(m.hostPath(), u.reason(), m.hostPath() + ": " + u.getMessage()));
+                    errors.add(new ReadError(m.hostPath(), u.reason(), m.hostPath() + ": " + u.getMessage()));
                     continue;
                 }
                 files++;
@@ -102,13 +102,13 @@ final class CertfileProbe implements Probe {
         if (!Double.isNaN(earliest)) {
             samples.add(CertfileKind.EARLIEST_EXPIRY.sample(earliest, target));
         }
-        for (Error e : errors) {
+        for (ReadError e : errors) {
             samples.add(CertfileKind.READ_ERRORS.sample(1, target, e.path(), e.reason()));
             details.put("error " + e.path(), e.reason() + ": " + e.message());
         }
         details.put("files", files + " of " + matches.size() + " read, " + certificates + " certificates");
         if (!errors.isEmpty()) {
-            Error first = errors.get(0);
+            ReadError first = errors.get(0);
             return ProbeResult.failed(first.reason(), first.message() + (errors.size() > 1 ? " (and "
                 + (errors.size() - 1) + " more)" : ""), samples, details);
         }
