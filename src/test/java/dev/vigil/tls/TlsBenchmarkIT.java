@@ -117,6 +117,14 @@ class TlsBenchmarkIT {
                 .mapToLong(e -> e.getValue() - agentThreads0.getOrDefault(e.getKey(), 0L)).sum() / 1e9;
             scraper.shutdown();
             scraper.awaitTermination(5, TimeUnit.SECONDS);
+            List<Double> idle = new ArrayList<>();
+            int bytes = 0;
+            for (int i = 0; i < 5; i++) {
+                long s = System.nanoTime();
+                bytes = exposition.render("text/plain", null).bytes().length;
+                idle.add((System.nanoTime() - s) / 1e6);
+            }
+            Collections.sort(idle);
             long ok = scheduler.states().stream().map(TargetState::last).filter(s -> s != null && s.result().success()).count();
             double handshakes = scheduler.states().stream().map(TargetState::last).filter(s -> s != null)
                 .flatMap(s -> s.result().samples().stream())
@@ -126,9 +134,11 @@ class TlsBenchmarkIT {
             if (report != null) {
                 report.append(String.format("N=%d: all probed in %.2f s, ok=%d, agent CPU %.2f s = %.3f ms/probe"
                         + " (probe, scheduler and scrape threads %.3f ms/probe; the rest is JIT, GC and this harness), "
-                        + "mean handshake %.2f ms, peak RSS %s, scrapes %d (median %.1f ms, max %.1f ms)%n", n, wall, ok, cpu,
+                        + "mean handshake %.2f ms, peak RSS %s, scrapes while probing %d (median %.1f ms, max %.1f ms), "
+                        + "scrape afterwards median %.1f ms for %d KiB%n", n, wall, ok, cpu,
                     cpu * 1000 / n, threads * 1000 / n, handshakes, peakRss(), sorted.size(),
-                    sorted.isEmpty() ? 0 : sorted.get(sorted.size() / 2), sorted.isEmpty() ? 0 : sorted.get(sorted.size() - 1)));
+                    sorted.isEmpty() ? 0 : sorted.get(sorted.size() / 2), sorted.isEmpty() ? 0 : sorted.get(sorted.size() - 1),
+                    idle.get(2), bytes / 1024));
             }
             assertTrue(ok == n, ok + " of " + n + " ok");
         } finally {
