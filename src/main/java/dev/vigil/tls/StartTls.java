@@ -279,17 +279,23 @@ final class StartTls {
         throw new ProbeFailure("starttls_rejected", "xmpp: the server refused STARTTLS");
     }
 
+    /** Reads XML until one of the markers; the first character that is not white space must open a tag. */
     private String readUntil(String... markers) throws IOException, ProbeFailure {
         StringBuilder sb = new StringBuilder();
+        boolean started = false;
         while (true) {
-            sb.append((char) readByte());
+            char c = (char) readByte();
+            sb.append(c);
+            if (!started && !Character.isWhitespace(c)) {
+                if (c != '<') {
+                    throw new ProbeFailure("protocol_error", "xmpp: the answer is not XML");
+                }
+                started = true;
+            }
             for (String m : markers) {
                 if (sb.length() >= m.length() && sb.indexOf(m, sb.length() - m.length()) >= 0) {
                     return sb.toString();
                 }
-            }
-            if (sb.length() > 4 && sb.toString().strip().indexOf('<') != 0) {
-                throw new ProbeFailure("protocol_error", "xmpp: the answer is not XML");
             }
         }
     }

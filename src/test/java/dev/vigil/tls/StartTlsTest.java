@@ -288,4 +288,24 @@ class StartTlsTest {
         }
         return out;
     }
+
+    @Test
+    void xmppDialectAgainstAnSmtpServerIsAProtocolError() throws Exception {
+        int port = serve((s, srv) -> {
+            write(s.getOutputStream(), "220 mail ESMTP\r\n");
+            s.getInputStream().readAllBytes();
+        });
+        assertEquals("protocol_error", probe(port, "xmpp").reason());
+    }
+
+    @Test
+    void xmppServerWithoutStartTls() throws Exception {
+        int port = serve((s, srv) -> {
+            readUntil(s.getInputStream(), "version='1.0'>");
+            write(s.getOutputStream(), "<?xml version='1.0'?><stream:stream version='1.0'><stream:features>"
+                + "<mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/></stream:features>");
+            s.getInputStream().readAllBytes();
+        });
+        assertEquals("starttls_rejected", probe(port, "xmpp").reason());
+    }
 }
