@@ -91,10 +91,13 @@ final class Handshake {
     void awaitClientCertificateVerdict() throws ProbeFailure {
         try {
             long until = System.nanoTime() + Math.min(CLIENT_CERT_VERDICT_WAIT.toNanos(), deadline.remaining().toNanos());
+            boolean needBytes = netIn.position() == 0;
             while (System.nanoTime() < until) {
-                if (netIn.position() == 0) {
-                    int budget = (int) Math.max(1, (until - System.nanoTime()) / 1_000_000);
-                    socket.setSoTimeout(budget);
+                if (needBytes) {
+                    if (!netIn.hasRemaining()) {
+                        return; // a record larger than the buffer: not an alert
+                    }
+                    socket.setSoTimeout((int) Math.max(1, (until - System.nanoTime()) / 1_000_000));
                     int n = in.read(netIn.array(), netIn.arrayOffset() + netIn.position(), netIn.remaining());
                     if (n < 0) {
                         throw new ProbeFailure("handshake_failed",
@@ -109,15 +112,14 @@ final class Handshake {
                     throw new ProbeFailure("handshake_failed", "the server closed the TLS session after the handshake"
                         + " (client certificate rejected?)");
                 }
-                if (appIn.position() > 0) {
+                if (appIn.position() > 0 || r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
                     return; // application data: accepted
                 }
                 if (r.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NEED_TASK) {
                     runTasks();
                 }
-                if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
-                    return;
-                }
+                // a partial record, or a whole one consumed (a session ticket): read on
+                needBytes = r.getStatus() == SSLEngineResult.Status.BUFFER_UNDERFLOW || netIn.position() == 0;
             }
         } catch (SocketTimeoutException e) {
             // silence: the server accepted the client (or did not care)
