@@ -165,4 +165,14 @@ class ChainInspectorTest {
         Hierarchy other = Hierarchy.create(KeyType.EC);
         assertEquals("untrusted", ChainInspector.inspect(chain, List.of(other.root().cert()), "svc", Date.from(NOW)).reason());
     }
+
+    @Test
+    void ipLiterals() {
+        for (String ip : List.of("127.0.0.1", "10.0.0.255", "::1", "2001:db8::1", "[::1]")) {
+            assertTrue(ChainInspector.isIpLiteral(ip), ip);
+        }
+        for (String name : List.of("localhost", "1.2.3", "1.2.3.4.5", "1..2.3", "1234.1.1.1", "1.2.3.", "a.b.c.d", "")) {
+            assertFalse(ChainInspector.isIpLiteral(name), name);
+        }
+    }
 }
