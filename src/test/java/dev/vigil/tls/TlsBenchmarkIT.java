@@ -71,7 +71,8 @@ class TlsBenchmarkIT {
         StringBuilder report = new StringBuilder("provider=" + TlsEngines.resolve(provider) + " farm=" + FARM
             + " s_server (ECDSA P-256 and RSA-2048 leaves + intermediate), " + Integer.getInteger("vigil.benchmark.concurrency", 32) + " probes in flight, cores="
             + Runtime.getRuntime().availableProcessors() + "\n");
-        run(200, ports, ca, provider, null); // warm-up
+        // warm-up: an agent runs for days, its JIT has long finished compiling the probe path
+        run(Integer.getInteger("vigil.benchmark.warmup", 2000), ports, ca, provider, null);
         for (String n : sizes.split(",")) {
             run(Integer.parseInt(n.trim()), ports, ca, provider, report);
         }
