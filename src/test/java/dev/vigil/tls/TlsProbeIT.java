@@ -406,4 +406,27 @@ class TlsProbeIT {
             assertEquals(c[1], r.reason(), c[0] + ": " + r.message());
         }
     }
+
+    /** What an SRE types instead of openssl s_client: the packaged jar, its text output. */
+    @Test
+    void probeCommandPrintsChainVerdictAndDaysLeft() throws Exception {
+        String jar = System.getProperty("vigil.jar");
+        org.junit.jupiter.api.Assumptions.assumeTrue(jar != null && Files.exists(Path.of(jar)),
+            "the packaged jar is needed (mvn verify builds it)");
+        Issued leaf = pki.leaf("cli.example").dns("cli.example")
+            .valid(NOW.minus(Duration.ofDays(1)), NOW.plus(Duration.ofDays(30)).plus(Duration.ofHours(1))).build();
+        OpenSslServer s = serve(leaf, List.of(pki.intermediate()));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String ok = Tools.run(java, "-jar", jar, "probe", "tls", "127.0.0.1:" + s.port(), "--server-name", "cli.example",
+            "--ca-file", caFile.toString(), "--timeout", "5s");
+        assertTrue(ok.contains("OK"), ok);
+        assertTrue(ok.contains("verdict: ok"), ok);
+        assertTrue(ok.contains("cert 0 (leaf): CN=cli.example"), ok);
+        assertTrue(ok.contains("cert 1 (intermediate): CN=vigil test intermediate"), ok);
+        assertTrue(ok.contains("(in 30 days)"), ok);
+        String bad = Tools.runAllowingFailure(java, "-jar", jar, "probe", "tls", "127.0.0.1:" + s.port(), "--ca-file",
+            caFile.toString());
+        assertTrue(bad.contains("FAILED (hostname_mismatch)"), bad);
+        assertTrue(bad.contains("vigil_tls_cert_not_after_timestamp_seconds"), bad);
+    }
 }
