@@ -10,7 +10,7 @@ import java.util.List;
  * probes; the scheduler owns deadlines, concurrency and the common per-target metrics.
  */
 public interface ProbeKind {
-    /** The {@code kind} label value and the top-level configuration section. */
+    /** The {@code kind} label value (and, unless {@link #section()} says otherwise, the configuration section). */
     String name();
 
     /** The top-level configuration section of the kind; the kind's name unless the section reads better in plural. */
