@@ -6,6 +6,8 @@ import dev.vigil.etcd.EtcdKind;
 import dev.vigil.keepalived.KeepalivedKind;
 import dev.vigil.keepalived.VipKind;
 import dev.vigil.tcp.TcpKind;
+import dev.vigil.tls.CertfileKind;
+import dev.vigil.tls.TlsKind;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +28,8 @@ public final class ProbeKinds {
     public static ProbeKinds builtIn() {
         return new ProbeKinds(List.of(
             new TcpKind(),
+            new TlsKind(),
+            new CertfileKind(),
             new CadvisorKind(),
             new BackupKind(),
             new KeepalivedKind(),

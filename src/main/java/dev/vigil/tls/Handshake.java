@@ -1,0 +1,236 @@
+package dev.vigil.tls;
+
+import dev.vigil.probe.Deadline;
+import dev.vigil.probe.ProbeFailure;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLEngineResult;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSession;
+
+/**
+ * Drives a client {@link SSLEngine} over a blocking socket (after any STARTTLS exchange), every read bounded by the
+ * deadline: the same loop serves BoringSSL and the JDK engine. Reasons: {@code handshake_timeout},
+ * {@code handshake_failed}, {@code protocol_error} (the peer does not speak TLS).
+ */
+final class Handshake {
+    /** How long to wait, after a TLS 1.3 handshake in which the server asked for a client certificate, for its verdict. */
+    static final Duration CLIENT_CERT_VERDICT_WAIT = Duration.ofMillis(250);
+    /** A TLS record is at most 16 KiB + overhead; a certificate chain spans several. */
+    private static final int MAX_NET_BUFFER = 1 << 20;
+
+    private final SSLEngine engine;
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+    private final Deadline deadline;
+    private ByteBuffer netIn;
+    private ByteBuffer netOut;
+    private ByteBuffer appIn;
+    private long received;
+    private boolean sawTlsRecord;
+
+    record Outcome(String protocol, String cipher) {
+    }
+
+    Handshake(SSLEngine engine, Socket socket, Deadline deadline) throws IOException {
+        this.engine = engine;
+        this.socket = socket;
+        this.in = socket.getInputStream();
+        this.out = socket.getOutputStream();
+        this.deadline = deadline;
+        SSLSession s = engine.getSession();
+        netIn = ByteBuffer.allocate(s.getPacketBufferSize());
+        netOut = ByteBuffer.allocate(s.getPacketBufferSize());
+        appIn = ByteBuffer.allocate(s.getApplicationBufferSize());
+    }
+
+    Outcome run() throws ProbeFailure {
+        try {
+            engine.beginHandshake();
+            boolean finished = false;
+            while (!finished) {
+                SSLEngineResult.HandshakeStatus hs = engine.getHandshakeStatus();
+                switch (hs) {
+                    case NEED_WRAP -> finished = wrap();
+                    case NEED_UNWRAP, NEED_UNWRAP_AGAIN -> finished = unwrap();
+                    case NEED_TASK -> runTasks();
+                    case FINISHED, NOT_HANDSHAKING -> finished = true;
+                    default -> throw new ProbeFailure("handshake_failed", "unexpected engine state " + hs);
+                }
+            }
+            SSLSession session = engine.getSession();
+            return new Outcome(session.getProtocol(), session.getCipherSuite());
+        } catch (SocketTimeoutException e) {
+            throw new ProbeFailure("handshake_timeout", "no complete TLS handshake within the timeout (" + received
+                + " bytes received)");
+        } catch (SSLException e) {
+            if (!sawTlsRecord && received > 0) {
+                throw new ProbeFailure("protocol_error", "the server does not speak TLS on this port");
+            }
+            throw new ProbeFailure("handshake_failed", "TLS handshake failed: " + e.getMessage());
+        } catch (EOFException e) {
+            throw new ProbeFailure(sawTlsRecord || received == 0 ? "handshake_failed" : "protocol_error",
+                "the server closed the connection during the TLS handshake");
+        } catch (IOException e) {
+            throw new ProbeFailure("handshake_failed", "TLS handshake failed: " + e.getMessage());
+        }
+    }
+
+    /**
+     * In TLS 1.3 the server judges the client certificate after the client's Finished, so a rejection arrives as an
+     * alert on the first read. Waits briefly for it; silence or data means the server accepted us.
+     */
+    void awaitClientCertificateVerdict() throws ProbeFailure {
+        try {
+            long until = System.nanoTime() + Math.min(CLIENT_CERT_VERDICT_WAIT.toNanos(), deadline.remaining().toNanos());
+            boolean needBytes = netIn.position() == 0;
+            while (System.nanoTime() < until) {
+                if (needBytes) {
+                    if (!netIn.hasRemaining()) {
+                        return; // a record larger than the buffer: not an alert
+                    }
+                    socket.setSoTimeout((int) Math.max(1, (until - System.nanoTime()) / 1_000_000));
+                    int n = in.read(netIn.array(), netIn.arrayOffset() + netIn.position(), netIn.remaining());
+                    if (n < 0) {
+                        throw new ProbeFailure("handshake_failed",
+                            "the server closed the connection after the handshake (client certificate rejected?)");
+                    }
+                    netIn.position(netIn.position() + n);
+                }
+                netIn.flip();
+                SSLEngineResult r = engine.unwrap(netIn, appIn);
+                netIn.compact();
+                if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
+                    throw new ProbeFailure("handshake_failed", "the server closed the TLS session after the handshake"
+                        + " (client certificate rejected?)");
+                }
+                if (appIn.position() > 0 || r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
+                    return; // application data: accepted
+                }
+                if (r.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NEED_TASK) {
+                    runTasks();
+                }
+                // a partial record, or a whole one consumed (a session ticket): read on
+                needBytes = r.getStatus() == SSLEngineResult.Status.BUFFER_UNDERFLOW || netIn.position() == 0;
+            }
+        } catch (SocketTimeoutException e) {
+            // silence: the server accepted the client (or did not care)
+        } catch (SSLException e) {
+            throw new ProbeFailure("handshake_failed", "the server rejected the client certificate: " + e.getMessage());
+        } catch (IOException e) {
+            throw new ProbeFailure("handshake_failed", "the connection failed after the handshake (client certificate"
+                + " rejected?): " + e.getMessage());
+        }
+    }
+
+    /** Best effort close_notify; never blocks past the deadline. */
+    void close() {
+        try {
+            engine.closeOutbound();
+            netOut.clear();
+            engine.wrap(ByteBuffer.allocate(0), netOut);
+            netOut.flip();
+            if (netOut.hasRemaining()) {
+                socket.setSoTimeout(deadline.budgetMillis(Duration.ofMillis(100)));
+                out.write(netOut.array(), netOut.arrayOffset(), netOut.limit());
+            }
+        } catch (IOException | RuntimeException e) {
+            // the peer may be gone already
+        }
+    }
+
+    private boolean wrap() throws IOException {
+        netOut.clear();
+        SSLEngineResult r = engine.wrap(ByteBuffer.allocate(0), netOut);
+        if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
+            netOut = grow(netOut, engine.getSession().getPacketBufferSize());
+            return false;
+        }
+        netOut.flip();
+        if (netOut.hasRemaining()) {
+            out.write(netOut.array(), netOut.arrayOffset(), netOut.limit());
+            out.flush();
+        }
+        if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
+            throw new SSLException("the engine closed during the handshake");
+        }
+        return r.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.FINISHED;
+    }
+
+    private boolean unwrap() throws IOException {
+        if (netIn.position() == 0) {
+            // BoringSSL notices the end of a TLS 1.2 handshake only when called again after the server's Finished
+            SSLEngineResult probe = engine.unwrap(ByteBuffer.allocate(0), appIn);
+            if (probe.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.FINISHED) {
+                return true;
+            }
+            if (engine.getHandshakeStatus() != SSLEngineResult.HandshakeStatus.NEED_UNWRAP) {
+                return false;
+            }
+            fill();
+        }
+        netIn.flip();
+        SSLEngineResult r = engine.unwrap(netIn, appIn);
+        netIn.compact();
+        switch (r.getStatus()) {
+            case BUFFER_UNDERFLOW -> {
+                if (!netIn.hasRemaining()) {
+                    if (netIn.capacity() >= MAX_NET_BUFFER) {
+                        throw new SSLException("TLS record larger than " + MAX_NET_BUFFER + " bytes");
+                    }
+                    netIn = grow(netIn, engine.getSession().getPacketBufferSize());
+                }
+                fill();
+            }
+            case BUFFER_OVERFLOW -> appIn = grow(appIn, engine.getSession().getApplicationBufferSize());
+            case CLOSED -> throw new EOFException("closed");
+            default -> {
+            }
+        }
+        return r.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.FINISHED;
+    }
+
+    /** Reads what is available, with a timeout that is what is left of the deadline (so trickling cannot extend it). */
+    private void fill() throws IOException {
+        if (deadline.expired()) {
+            throw new SocketTimeoutException("deadline");
+        }
+        socket.setSoTimeout(deadline.remainingMillis());
+        int n = in.read(netIn.array(), netIn.arrayOffset() + netIn.position(), netIn.remaining());
+        if (n < 0) {
+            throw new EOFException("closed");
+        }
+        if (received == 0 && n > 0) {
+            sawTlsRecord = looksLikeTlsRecord(netIn.array()[netIn.arrayOffset()], n > 1 ? netIn.array()[netIn.arrayOffset() + 1] : 3);
+        }
+        received += n;
+        netIn.position(netIn.position() + n);
+    }
+
+    /** Content type 20..24 and major version 3: anything else is not TLS (HTTP, SSH, a banner, garbage). */
+    static boolean looksLikeTlsRecord(byte type, byte major) {
+        return type >= 20 && type <= 24 && major == 3;
+    }
+
+    private void runTasks() {
+        Runnable task;
+        while ((task = engine.getDelegatedTask()) != null) {
+            task.run();
+        }
+    }
+
+    private static ByteBuffer grow(ByteBuffer b, int atLeast) {
+        ByteBuffer bigger = ByteBuffer.allocate(Math.max(b.capacity() * 2, atLeast));
+        b.flip();
+        bigger.put(b);
+        return bigger;
+    }
+}
