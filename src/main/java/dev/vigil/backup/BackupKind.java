@@ -90,7 +90,10 @@ public final class BackupKind implements ProbeKind {
             String path = clickhouse ? s.string("path", "") : s.requiredString("path");
             java.net.URI url = null;
             String location = s.choice("location", "any", List.of("any", "local", "remote"));
-            if (clickhouse) {
+            if (clickhouse && !s.has("url") && path.isEmpty()) {
+                s.error("", "kind clickhouse_backup needs url (its REST API) or path (its local backup directory,"
+                    + " e.g. /var/lib/clickhouse/backup)");
+            } else if (clickhouse && s.has("url")) {
                 String u = s.requiredString("url");
                 try {
                     url = java.net.URI.create(u.endsWith("/") ? u : u + "/").resolve("backup/list");
@@ -113,10 +116,10 @@ public final class BackupKind implements ProbeKind {
             long rate = s.size("verify_rate", 64L << 20);
             Timing timing = Timing.read(s, sectionTiming);
             s.finish();
-            if (name.isEmpty() || (clickhouse ? url == null : path.isEmpty()) || schedule == null) {
+            if (name.isEmpty() || (clickhouse ? url == null && path.isEmpty() : path.isEmpty()) || schedule == null) {
                 continue;
             }
-            out.add(s, new Target(NAME, name, timing, new Spec(format, clickhouse ? url.toString() : path, schedule,
+            out.add(s, new Target(NAME, name, timing, new Spec(format, url != null ? url.toString() : path, schedule,
                 minSize, keep, settle, rate, url, location)));
         }
         section.finish();

@@ -296,9 +296,14 @@ final class BackupProbe implements Probe {
         return o;
     }
 
-    /** clickhouse-backup's own list of its backups, from its REST API. */
+    /** clickhouse-backup's own list of its backups: from its REST API, or from its local backup directory. */
     private Observation observeClickhouse(Deadline deadline) throws IOException, InterruptedException {
-        Observation o = new Observation();
+        List<ClickhouseBackupList.Entry> entries = spec.url() != null ? fetchClickhouseList(deadline)
+            : ClickhouseBackupList.readLocal(hostPaths.resolve(spec.path()));
+        return judgeClickhouse(entries);
+    }
+
+    private List<ClickhouseBackupList.Entry> fetchClickhouseList(Deadline deadline) throws IOException, InterruptedException {
         java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
             .connectTimeout(deadline.budget(Duration.ofSeconds(10))).build();
         java.net.http.HttpResponse<java.io.InputStream> response;
@@ -317,6 +322,11 @@ final class BackupProbe implements Probe {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new ApiFailure("bad_response", "not clickhouse-backup's list: " + e.getOriginalMessage());
         }
+        return entries;
+    }
+
+    private Observation judgeClickhouse(List<ClickhouseBackupList.Entry> entries) {
+        Observation o = new Observation();
         List<ClickhouseBackupList.Entry> kept = entries.stream()
             .filter(e -> e.created() != null && ("any".equals(spec.location()) || spec.location().equals(e.location())))
             .sorted(Comparator.comparing(ClickhouseBackupList.Entry::created).reversed()).toList();

@@ -66,6 +66,66 @@ final class ClickhouseBackupList {
         return out;
     }
 
+    /**
+     * A local backup directory of clickhouse-backup ({@code /var/lib/clickhouse/backup}): one directory per backup with
+     * its {@code metadata.json} ({@code creation_date}, and sizes added as clickhouse-backup adds them). A directory
+     * without a readable metadata.json is what clickhouse-backup itself lists as broken.
+     */
+    static List<Entry> readLocal(java.nio.file.Path dir) throws IOException {
+        List<Entry> out = new ArrayList<>();
+        if (!java.nio.file.Files.isDirectory(dir)) {
+            return out;
+        }
+        try (java.nio.file.DirectoryStream<java.nio.file.Path> ds = java.nio.file.Files.newDirectoryStream(dir,
+            java.nio.file.Files::isDirectory)) {
+            for (java.nio.file.Path b : ds) {
+                java.nio.file.Path meta = b.resolve("metadata.json");
+                Instant mtime = java.nio.file.Files.getLastModifiedTime(b).toInstant();
+                String name = b.getFileName().toString();
+                if (!java.nio.file.Files.isRegularFile(meta)) {
+                    out.add(new Entry(name, mtime, -1, "local", "broken (no metadata.json)"));
+                    continue;
+                }
+                try (InputStream in = java.nio.file.Files.newInputStream(meta)) {
+                    out.add(metadata(name, in, mtime));
+                } catch (IOException e) {
+                    out.add(new Entry(name, mtime, -1, "local", "broken (metadata.json unreadable: " + e.getMessage() + ")"));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Entry metadata(String name, InputStream in, Instant fallback) throws IOException {
+        try (JsonParser p = JSON.createParser(in)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new IOException("not a JSON object");
+            }
+            Instant created = null;
+            long metadata = 0;
+            long data = 0;
+            long compressed = 0;
+            long object = 0;
+            long extra = 0;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String f = p.currentName();
+                p.nextToken();
+                switch (f) {
+                    case "creation_date" -> created = created(p.getValueAsString(""));
+                    case "metadata_size" -> metadata = p.getValueAsLong(0);
+                    case "data_size" -> data = p.getValueAsLong(0);
+                    case "compressed_size" -> compressed = p.getValueAsLong(0);
+                    case "object_disk_size" -> object = p.getValueAsLong(0);
+                    case "rbac_size", "config_size", "named_collections_size" -> extra += p.getValueAsLong(0);
+                    default -> p.skipChildren();
+                }
+            }
+            // the size clickhouse-backup itself reports for a backup
+            long size = metadata + extra + object + (compressed > 0 ? compressed : data);
+            return new Entry(name, created != null ? created : fallback, size, "local", "");
+        }
+    }
+
     private static Instant created(String s) {
         try {
             return LocalDateTime.parse(s, CREATED).toInstant(ZoneOffset.UTC);

@@ -99,6 +99,38 @@ class ClickhouseBackupTest {
         assertEquals("connect_failed", runAgainst("http://127.0.0.1:1").reason());
     }
 
+    /** A local backup directory as clickhouse-backup writes it: one directory per backup, its metadata.json inside. */
+    @Test
+    void localBackupDirectory(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path b1 = java.nio.file.Files.createDirectories(dir.resolve("shard1-2026-11-22"));
+        java.nio.file.Files.writeString(b1.resolve("metadata.json"), """
+            {
+            	"backup_name": "shard1-2026-11-22",
+            	"disks": {"default": "/var/lib/clickhouse"},
+            	"version": "2.6.5",
+            	"creation_date": "2026-11-22T02:00:03.812Z",
+            	"data_size": 744488960,
+            	"metadata_size": 12288,
+            	"databases": [{"name": "shop", "engine": "Atomic"}],
+            	"tables": [{"database": "shop", "table": "orders"}],
+            	"functions": [],
+            	"data_format": "directory"
+            }
+            """);
+        java.nio.file.Files.createDirectories(dir.resolve("shard1-2026-11-23")); // interrupted: no metadata.json
+        java.nio.file.Files.setLastModifiedTime(dir.resolve("shard1-2026-11-23"),
+            java.nio.file.attribute.FileTime.from(Instant.parse("2026-11-23T02:00:00Z")));
+        String yaml = "backups:\n  sets:\n    - {name: ch, kind: clickhouse_backup, path: \"" + dir + "\", every: 24h}\n";
+        Target t = new ConfigLoader(ProbeKinds.builtIn(), HostPaths.HOST).parse("b.yml", yaml).targets().get(0);
+        ProbeResult r = new BackupKind(Clock.fixed(Instant.parse("2026-11-23T03:00:00Z"), ZoneOffset.UTC))
+            .create(t, HostPaths.HOST).run(Deadline.after(Duration.ofSeconds(5)));
+        assertEquals("broken", r.reason(), r.message());
+        Map<String, Double> v = BackupProbeTest.values(r);
+        assertEquals(Instant.parse("2026-11-22T02:00:03.812Z").toEpochMilli() / 1000.0,
+            v.get("vigil_backup_last_timestamp_seconds"), 1e-3);
+        assertEquals(2.0, v.get("vigil_backup_copies"));
+    }
+
     private ProbeResult runAgainst(String url) throws Exception {
         String yaml = "backups:\n  sets:\n    - {name: ch, kind: clickhouse_backup, url: \"" + url + "\", every: 24h}\n";
         Target t = new ConfigLoader(ProbeKinds.builtIn(), HostPaths.HOST).parse("b.yml", yaml).targets().get(0);

@@ -191,6 +191,9 @@ public final class ScrapeBenchmark {
                 series, rssStart / 1024, scrapes, rssAfter / 1024);
             System.out.printf("  %d gzip scrapes, 4 clients, %.1f s: %.0f scrapes/s, median %.2f ms, p99 %.2f ms%n",
                 scrapes, wall, scrapes / wall, ns[scrapes / 2] / 1e6, ns[scrapes * 99 / 100] / 1e6);
+        } finally {
+            Files.deleteIfExists(config);
+            Files.deleteIfExists(dir);
         }
     }
 
