@@ -30,7 +30,8 @@ public final class KeepalivedKind implements ProbeKind {
     static final MetricFamily UP = MetricFamily.gauge("vigil_keepalived_up",
         "1 if a keepalived process runs on this node (pid file and /proc, no root needed).", "target");
     static final MetricFamily STATE = MetricFamily.gauge("vigil_keepalived_vrrp_state",
-        "VRRP state of an instance: 0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT, 4 STOP; source says where it was read.",
+        "VRRP state of an instance: 0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT, 4 STOP; source (dbus, fifo, json) says where"
+            + " it was read.",
         "instance", "interface", "vrid", "source");
     static final MetricFamily PRIORITY = MetricFamily.gauge("vigil_keepalived_vrrp_priority",
         "Effective VRRP priority of an instance.", "instance", "interface", "vrid", "source");
@@ -43,7 +44,7 @@ public final class KeepalivedKind implements ProbeKind {
         "vrrp_instance blocks in keepalived.conf at the last (re)load of vigil's configuration.", "target");
 
     /** The daemon target's settings. */
-    record Spec(Optional<Path> pidFile, Optional<Path> notifyFifo, boolean jsonDump, Path jsonFile,
+    record Spec(Optional<Path> pidFile, Optional<Path> notifyFifo, boolean dbus, boolean jsonDump, Path jsonFile,
                 Duration jsonMinInterval, List<KeepalivedConf.Instance> instances) {
     }
 
@@ -59,6 +60,7 @@ public final class KeepalivedKind implements ProbeKind {
         String confName = section.string("config_file", DEFAULT_CONF);
         String pid = section.string("pid_file", "/run/keepalived.pid");
         String fifo = section.string("notify_fifo", "");
+        boolean dbus = section.bool("dbus", true);
         boolean json = section.bool("json_dump", false);
         String jsonFile = section.string("json_file", "/tmp/keepalived.json");
         Duration jsonInterval = section.duration("json_min_interval", Duration.ofMinutes(1));
@@ -79,7 +81,7 @@ public final class KeepalivedKind implements ProbeKind {
         if (section.isPresent()) {
             out.add(section, new Target(NAME, NAME, timing, new Spec(
                 pid.isEmpty() ? Optional.empty() : Optional.of(paths.resolve(pid)),
-                fifo.isEmpty() ? Optional.empty() : Optional.of(paths.resolve(fifo)), json, paths.resolve(jsonFile),
+                fifo.isEmpty() ? Optional.empty() : Optional.of(paths.resolve(fifo)), dbus, json, paths.resolve(jsonFile),
                 jsonInterval, instances)));
         }
         Set<String> seen = new LinkedHashSet<>();

@@ -47,6 +47,21 @@ final class KeepalivedProbe implements Probe {
         samples.add(KeepalivedKind.INSTANCES.sample(spec.instances().size(), KeepalivedKind.NAME));
         Map<String, KeepalivedConf.Instance> conf = new LinkedHashMap<>();
         spec.instances().forEach(i -> conf.put(i.name(), i));
+        if (spec.dbus() && pid.isPresent()) {
+            for (KeepalivedConf.Instance c : spec.instances()) {
+                boolean ipv6 = !c.vips().isEmpty() && c.vips().stream().allMatch(v -> v.contains(":"));
+                Optional<DbusState.State> st = DbusState.read(c.iface(), c.vrid(), ipv6,
+                    Duration.ofMillis(deadline.budgetMillis(Duration.ofSeconds(2))));
+                if (st.isPresent()) {
+                    samples.add(KeepalivedKind.STATE.sample(st.get().number(), c.name(), c.iface(),
+                        Integer.toString(c.vrid()), "dbus"));
+                    details.put("instance " + c.name(), st.get().name() + " (DBus)");
+                } else {
+                    details.putIfAbsent("DBus", "no State for " + DbusState.objectPath(c.iface(), c.vrid(), ipv6)
+                        + " (keepalived without enable_dbus, or no system bus or busctl)");
+                }
+            }
+        }
         if (fifo != null) {
             for (Map.Entry<String, NotifyFifo.InstanceState> e : fifo.states().entrySet()) {
                 KeepalivedConf.Instance c = conf.get(e.getKey());
@@ -59,7 +74,7 @@ final class KeepalivedProbe implements Probe {
                 }
                 samples.add(KeepalivedKind.TRANSITIONS.sample(s.transitions(), e.getKey(), "fifo"));
                 samples.add(KeepalivedKind.LAST_TRANSITION.sample(s.lastTransitionMillis() / 1000.0, e.getKey(), "fifo"));
-                details.put("instance " + e.getKey(), s.state() + " (notify FIFO)");
+                details.putIfAbsent("instance " + e.getKey(), s.state() + " (notify FIFO)");
             }
             if (!fifo.error().isEmpty()) {
                 details.put("notify FIFO", fifo.error());

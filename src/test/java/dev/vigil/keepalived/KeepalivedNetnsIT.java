@@ -52,7 +52,13 @@ class KeepalivedNetnsIT {
     }
 
     private Process start(Path log, String... cmd) throws IOException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return start(log, Map.of(), cmd);
+    }
+
+    private Process start(Path log, Map<String, String> env, String... cmd) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(env);
+        Process p = pb.start();
         processes.add(p);
         return p;
     }
@@ -65,6 +71,8 @@ class KeepalivedNetnsIT {
         Tools.require("ip", "iproute2");
         Tools.require("curl", "curl");
         Tools.require("openssl", "openssl");
+        Tools.require("dbus-daemon", "dbus");
+        Tools.require("busctl", "systemd");
         for (int i = 0; i <= 3; i++) {
             sh("ip", "netns", "add", ns(i));
             namespaces.add(ns(i));
@@ -103,6 +111,36 @@ class KeepalivedNetnsIT {
         }
     }
 
+    /** Each node's own system bus: a dbus-daemon on a socket of the node's directory. */
+    private Map<String, String> bus(int i) {
+        return Map.of("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=" + dir.resolve("n" + i).resolve("bus"));
+    }
+
+    private void startBus(int i) throws Exception {
+        Path node = Files.createDirectories(dir.resolve("n" + i));
+        Files.writeString(node.resolve("bus.conf"), """
+            <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+             "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+            <busconfig>
+              <type>system</type>
+              <listen>unix:path=%s</listen>
+              <auth>EXTERNAL</auth>
+              <policy context="default">
+                <allow user="*"/>
+                <allow own="*"/>
+                <allow send_destination="*"/>
+                <allow receive_sender="*"/>
+              </policy>
+            </busconfig>
+            """.formatted(node.resolve("bus")));
+        start(node.resolve("dbus.log"), "dbus-daemon", "--config-file=" + node.resolve("bus.conf"), "--nofork");
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!Files.exists(node.resolve("bus"))) {
+            assertTrue(System.nanoTime() < end, "dbus-daemon did not create its socket");
+            TimeUnit.MILLISECONDS.sleep(50); // waiting for the socket dbus-daemon creates once it listens
+        }
+    }
+
     private void startKeepalived(int i) throws Exception {
         Path node = Files.createDirectories(dir.resolve("n" + i));
         StringBuilder peers = new StringBuilder();
@@ -115,6 +153,7 @@ class KeepalivedNetnsIT {
             global_defs {
                 router_id vigil-n%1$d
                 vrrp_notify_fifo %2$s/vrrp.fifo
+                enable_dbus
             }
             vrrp_instance VI_1 {
                 state BACKUP
@@ -135,7 +174,7 @@ class KeepalivedNetnsIT {
                 }
             }
             """.formatted(i, node, peers));
-        keepalived[i] = start(node.resolve("keepalived.log"), "ip", "netns", "exec", ns(i), "keepalived", "-n", "-l", "-D",
+        keepalived[i] = start(node.resolve("keepalived.log"), bus(i), "ip", "netns", "exec", ns(i), "keepalived", "-n", "-l", "-D",
             "-f", node.resolve("keepalived.conf").toString(), "-p", node.resolve("keepalived.pid").toString(),
             "-r", node.resolve("vrrp.pid").toString(), "-c", node.resolve("checkers.pid").toString());
     }
@@ -145,15 +184,15 @@ class KeepalivedNetnsIT {
         Files.writeString(node.resolve("vigil.yml"), """
             defaults: {interval: 1s, timeout: 900ms, jitter: 0s}
             keepalived:
-              interval: 500ms
-              timeout: 400ms
+              interval: 1s
+              timeout: 900ms
               config_file: %1$s/keepalived.conf
               pid_file: %1$s/keepalived.pid
               notify_fifo: %1$s/vrrp.fifo
               vips:
                 - {address: 10.99.0.100, check_port: 6443, check_tls: true}
             """.formatted(node));
-        start(node.resolve("vigil.log"), "ip", "netns", "exec", ns(i), AgentProcess.javaBinary(), "-Xmx64m",
+        start(node.resolve("vigil.log"), bus(i), "ip", "netns", "exec", ns(i), AgentProcess.javaBinary(), "-Xmx64m",
             "-XX:+UseSerialGC", "-jar", AgentProcess.jar().toString(), "--config.file", node.resolve("vigil.yml").toString(),
             "--web.listen-address", "127.0.0.1:9847");
     }
@@ -205,7 +244,8 @@ class KeepalivedNetnsIT {
         String m = metrics(node);
         while (!ok.test(m)) {
             if (System.nanoTime() > end) {
-                throw new AssertionError(what + " not reached in " + seconds + " s:\n" + m);
+                throw new AssertionError(what + " not reached in " + seconds + " s:\n" + m + "\nagent log:\n"
+                    + Files.readString(dir.resolve("n" + node + "/vigil.log")));
             }
             TimeUnit.MILLISECONDS.sleep(250);
             m = metrics(node);
@@ -229,6 +269,7 @@ class KeepalivedNetnsIT {
     @Test
     void oneHolderTakeoverOnStopAndSplitBrainOnAPartition() throws Exception {
         for (int i = 1; i <= 3; i++) {
+            startBus(i);
             startKeepalived(i);
             startAgent(i);
         }
@@ -237,6 +278,7 @@ class KeepalivedNetnsIT {
         String m = metrics(first);
         assertTrue(m.contains("vigil_keepalived_up{target=\"keepalived\"} 1.0"), m);
         assertTrue(m.contains("vigil_keepalived_vrrp_state{instance=\"VI_1\",interface=\"eth0\",source=\"fifo\",vrid=\"50\"} 2.0"), m);
+        m = awaitMetrics(first, x -> x.contains("source=\"dbus\",vrid=\"50\"} 2.0"), 15, "MASTER read over DBus");
         assertTrue(m.contains("vigil_vip_reachable{port=\"6443\",vip=\"10.99.0.100\"} 0.0"), "nothing listens on 6443 yet");
         assertTrue(!m.contains("vigil-ka"), "the VRRP password never reaches /metrics");
         int other = first == 1 ? 2 : 1;

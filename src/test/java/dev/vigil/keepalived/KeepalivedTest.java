@@ -116,6 +116,14 @@ class KeepalivedTest {
     }
 
     @Test
+    void busctlAnswerOfKeepalivedsDbusService() {
+        // what busctl prints for the State property of keepalived 2.2.7 (seen in KeepalivedNetnsIT)
+        assertEquals(java.util.Optional.of(new DbusState.State(2, "Master")), DbusState.parse("(us) 2 \"Master\"\n"));
+        assertEquals(java.util.Optional.empty(), DbusState.parse("Failed to get property State: Unknown object"));
+        assertEquals("/org/keepalived/Vrrp1/Instance/eth0/50/IPv4", DbusState.objectPath("eth0", 50, false));
+    }
+
+    @Test
     void fifoLinesCountTransitions() {
         NotifyFifo fifo = new NotifyFifo(dir.resolve("no-such-fifo"));
         try {
