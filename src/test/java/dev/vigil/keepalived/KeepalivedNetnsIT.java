@@ -113,7 +113,9 @@ class KeepalivedNetnsIT {
 
     /** Each node's own system bus: a dbus-daemon on a socket of the node's directory. */
     private Map<String, String> bus(int i) {
-        return Map.of("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=" + dir.resolve("n" + i).resolve("bus"));
+        // TMPDIR: where keepalived writes its dumps, one directory per node instead of the shared /tmp
+        return Map.of("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=" + dir.resolve("n" + i).resolve("bus"),
+            "TMPDIR", dir.resolve("n" + i).toString());
     }
 
     private void startBus(int i) throws Exception {
@@ -189,6 +191,9 @@ class KeepalivedNetnsIT {
               config_file: %1$s/keepalived.conf
               pid_file: %1$s/keepalived.pid
               notify_fifo: %1$s/vrrp.fifo
+              json_dump: true
+              json_file: %1$s/keepalived.json
+              json_min_interval: 1s
               vips:
                 - {address: 10.99.0.100, check_port: 6443, check_tls: true}
             """.formatted(node));
@@ -279,6 +284,10 @@ class KeepalivedNetnsIT {
         assertTrue(m.contains("vigil_keepalived_up{target=\"keepalived\"} 1.0"), m);
         assertTrue(m.contains("vigil_keepalived_vrrp_state{instance=\"VI_1\",interface=\"eth0\",source=\"fifo\",vrid=\"50\"} 2.0"), m);
         m = awaitMetrics(first, x -> x.contains("source=\"dbus\",vrid=\"50\"} 2.0"), 15, "MASTER read over DBus");
+        m = awaitMetrics(first, x -> x.contains("source=\"json\",vrid=\"50\"} 2.0"), 15, "MASTER read from the JSON dump");
+        assertTrue(Files.readString(dir.resolve("n" + first + "/keepalived.json")).contains("vigil-ka"),
+            "the real dump holds the VRRP password");
+        assertTrue(!m.contains("vigil-ka"), "which never reaches /metrics");
         assertTrue(m.contains("vigil_vip_reachable{port=\"6443\",vip=\"10.99.0.100\"} 0.0"), "nothing listens on 6443 yet");
         assertTrue(!m.contains("vigil-ka"), "the VRRP password never reaches /metrics");
         int other = first == 1 ? 2 : 1;
