@@ -11,6 +11,7 @@ import dev.vigil.config.VigilConfig;
 import dev.vigil.logging.LogLayout;
 import dev.vigil.metrics.BuildInfo;
 import dev.vigil.probe.ProbeKinds;
+import dev.vigil.web.WebConfig;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.Micronaut;
 import io.micronaut.runtime.server.EmbeddedServer;
@@ -103,6 +104,18 @@ public final class Vigil {
         }
         ListenAddress listen = ListenAddress.parse(cl.flag("web.listen-address", ListenAddress.DEFAULT));
         Map<String, Object> props = new HashMap<>();
+        String webConfigFile = cl.flag("web.config.file", "");
+        if (!webConfigFile.isEmpty()) {
+            try {
+                WebConfig web = WebConfig.load(Path.of(webConfigFile), HostPaths.HOST);
+                props.put("vigil.web-config-file", webConfigFile);
+                web.tls().ifPresent(tls -> tlsProperties(tls, listen, props));
+            } catch (ConfigException e) {
+                e.errors().forEach(err::println);
+                err.println("vigil: error: --web.config.file has " + e.errors().size() + " error(s); not starting");
+                return EXIT_FAILED;
+            }
+        }
         props.put("micronaut.server.port", listen.port());
         if (!listen.host().isEmpty()) {
             props.put("micronaut.server.host", listen.host());
@@ -128,6 +141,32 @@ public final class Vigil {
         }
     }
 
+    /**
+     * TLS of the agent's endpoint through Micronaut's file certificate provider: PEM key and chain re-read every 10 s,
+     * so a rotated certificate is served without a restart; the client CA likewise.
+     */
+    private static void tlsProperties(WebConfig.Tls tls, ListenAddress listen, Map<String, Object> props) {
+        props.put("micronaut.server.ssl.enabled", true);
+        props.put("micronaut.server.ssl.port", listen.port());
+        props.put("micronaut.server.ssl.key-name", "vigil-server");
+        props.put("micronaut.certificate.file.vigil-server.path", tls.keyFile().toString());
+        props.put("micronaut.certificate.file.vigil-server.certificate-path", tls.certFile().toString());
+        props.put("micronaut.certificate.file.vigil-server.format", "PEM");
+        props.put("micronaut.certificate.file.vigil-server.refresh-mode", "SCHEDULER");
+        props.put("micronaut.certificate.file.vigil-server.refresh-interval", "10s");
+        props.put("micronaut.server.ssl.protocols", String.join(",", tls.protocols()));
+        if (tls.clientCaFile().isPresent()) {
+            props.put("micronaut.server.ssl.trust-name", "vigil-clients");
+            props.put("micronaut.certificate.file.vigil-clients.path", tls.clientCaFile().get().toString());
+            props.put("micronaut.certificate.file.vigil-clients.format", "PEM");
+            props.put("micronaut.certificate.file.vigil-clients.refresh-mode", "SCHEDULER");
+            props.put("micronaut.certificate.file.vigil-clients.refresh-interval", "10s");
+        }
+        if (!tls.micronautClientAuthentication().isEmpty()) {
+            props.put("micronaut.server.ssl.client-authentication", tls.micronautClientAuthentication());
+        }
+    }
+
     static String help() {
         return """
             usage: vigil [flags]                          run the agent
@@ -137,6 +176,7 @@ public final class Vigil {
             flags:
               --config.file=FILE          configuration file (default: the embedded configuration)
               --web.listen-address=ADDR   address of /metrics and the status page (default :9847)
+              --web.config.file=FILE      TLS and basic authentication of that address (exporter-toolkit format)
               --path.rootfs=DIR           prefix for every host path read (default /), e.g. /host in a container
               --log.level=LEVEL           debug, info, warn or error (default info)
               --log.format=FORMAT         logfmt or json (default logfmt)

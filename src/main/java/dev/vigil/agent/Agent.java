@@ -103,6 +103,11 @@ public final class Agent implements AutoCloseable {
         return exposition;
     }
 
+    /** The registry /metrics renders; other parts of the agent (the web layer) add their own metrics to it. */
+    public PrometheusRegistry registry() {
+        return registry;
+    }
+
     public BuildInfo build() {
         return build;
     }

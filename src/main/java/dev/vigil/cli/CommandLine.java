@@ -17,8 +17,8 @@ public record CommandLine(String command, Map<String, String> flags, List<String
     public static final String HELP = "help";
     public static final String VERSION = "version";
 
-    static final Set<String> GLOBAL_FLAGS = Set.of("config.file", "web.listen-address", "log.level", "log.format",
-        "path.rootfs");
+    static final Set<String> GLOBAL_FLAGS = Set.of("config.file", "web.listen-address", "web.config.file", "log.level",
+        "log.format", "path.rootfs");
     static final Set<String> PROBE_FLAGS = Set.of("output", "timeout");
 
     /** A command-line mistake: printed as one line, exit code 2. */
