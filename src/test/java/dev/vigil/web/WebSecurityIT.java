@@ -150,6 +150,10 @@ class WebSecurityIT {
             assertThrows(IOException.class, () -> get(plain, "http://127.0.0.1:" + port + "/metrics", null, null),
                 "plain HTTP to the TLS port is refused");
 
+            String afterPlain = get(http, url, "prometheus", PASSWORD).body();
+            // the JDK client tries a refused connection again: at least one refusal, counted as plain HTTP
+            assertTrue(count(afterPlain, "plain_http") >= 1, afterPlain);
+
             BigInteger before = served(port).getSerialNumber();
             server("server-2");
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
@@ -186,7 +190,15 @@ class WebSecurityIT {
             assertThrows(IOException.class, () -> get(anonymous, url, null, null), "no client certificate, no answer");
             HttpClient withCert = HttpClient.newBuilder().sslContext(tls(true)).build();
             assertEquals(200, get(withCert, url, null, null).statusCode());
+            String m = get(withCert, "https://127.0.0.1:" + port + "/metrics", null, null).body();
+            assertTrue(count(m, "client_certificate") >= 1, m);
         }
+    }
+
+    private static double count(String metrics, String reason) {
+        java.util.regex.Matcher x = java.util.regex.Pattern.compile(
+            "vigil_http_tls_handshake_failures_total\\{reason=\"" + reason + "\"} (\\S+)").matcher(metrics);
+        return x.find() ? Double.parseDouble(x.group(1)) : -1;
     }
 
     @Test
