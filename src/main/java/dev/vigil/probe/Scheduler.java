@@ -8,7 +8,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
@@ -59,7 +58,9 @@ public final class Scheduler implements AutoCloseable {
         ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, daemon("vigil-timer"));
         t.setRemoveOnCancelPolicy(true);
         this.timer = t;
-        this.workers = Executors.newCachedThreadPool(daemon("vigil-probe"));
+        // threads are reused for 5 minutes: creating one per run churns stacks and malloc arenas
+        this.workers = new java.util.concurrent.ThreadPoolExecutor(0, Integer.MAX_VALUE, 5, TimeUnit.MINUTES,
+            new java.util.concurrent.SynchronousQueue<>(), daemon("vigil-probe"));
         this.dispatcher = daemon("vigil-dispatch").newThread(this::dispatchLoop);
         this.dispatcher.start();
     }
