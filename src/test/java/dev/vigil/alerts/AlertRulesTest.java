@@ -94,6 +94,19 @@ class AlertRulesTest {
         assertEquals(Set.of(), unknown, "tests name alerts that the rules do not have");
     }
 
+    /** An alert waits ({@code for:}) or judges a window (a range function), so one odd scrape does not notify. */
+    @Test
+    void noAlertFiresOnASingleEvaluation() throws Exception {
+        List<String> instant = new ArrayList<>();
+        for (AlertRules.Rule a : AlertRules.alerts()) {
+            boolean windowed = a.expr().matches("(?s).*\\b(increase|rate|changes|[a-z]+_over_time)\\(.*");
+            if (a.forDuration() == null && !windowed && !a.alert().equals("Watchdog")) {
+                instant.add(a.alert());
+            }
+        }
+        assertEquals(List.of(), instant, "alerts without for: and without a range window");
+    }
+
     @Test
     void everyMetricARuleReadsIsDocumentedInTheReadme() throws Exception {
         String readme = Files.readString(Path.of("README.md"));
