@@ -45,7 +45,10 @@ import org.yaml.snakeyaml.Yaml;
  * exposition of {@code src/test/resources/cadvisor/kubelet.txt.template} whose {@code api} container is near its
  * memory limit, throttled and OOM-killed (the {@code worker} and {@code coredns} containers have no memory limit and
  * must not alert). Debian's Prometheus scrapes the agent every second and evaluates the shipped rules; Debian's
- * Alertmanager routes with the example configuration to a MockServer webhook.
+ * Alertmanager routes with the example configuration to a MockServer webhook. Checked: the expected critical alerts
+ * reach the pager receiver and nothing else pages, the expected warnings reach the ticket receiver, the Watchdog the
+ * watchdog receiver, with the labels and annotations the runbooks document; the example's inhibition mutes the
+ * member alert of an etcd cluster whose quorum is lost.
  *
  * <p>Two copies are made from the shipped files, changing only time: the rules with every {@code for:} set to 2s
  * (read from {@code alerts/vigil.rules.yml} and written back with SnakeYAML; expressions, windows and labels are
@@ -188,6 +191,22 @@ class AlertPathIT {
                 assertEquals(Set.of(), firing(promUri, "warning").stream().filter(n -> n.startsWith("Etcd")
                     && !n.equals("EtcdMemberDown")).collect(java.util.stream.Collectors.toSet()),
                     "the healthy single-member etcd raises no warning (no fault tolerance alert for one member)");
+
+                // the example's inhibition: quorum lost mutes the member alerts of the same cluster
+                URI amAlerts = URI.create("http://127.0.0.1:" + amPort + "/api/v2/alerts?filter="
+                    + URLEncoder.encode("alertname=\"EtcdMemberDown\"", StandardCharsets.UTF_8));
+                JsonNode[] memberDown = new JsonNode[1];
+                await("EtcdMemberDown of k3s at Alertmanager, inhibited by EtcdQuorumLost", () -> {
+                    memberDown[0] = JSON.readTree(http.send(HttpRequest.newBuilder(amAlerts).build(),
+                        HttpResponse.BodyHandlers.ofString()).body());
+                    for (JsonNode a : memberDown[0]) {
+                        if (a.at("/labels/target").asText().equals("k3s")) {
+                            return a.at("/status/state").asText().equals("suppressed")
+                                && !a.at("/status/inhibitedBy").isEmpty();
+                        }
+                    }
+                    return false;
+                }, am, () -> String.valueOf(memberDown[0]));
 
                 checkDashboardQueries(promUri);
                 System.out.printf("AlertPathIT: alert path checked in %d s%n",
