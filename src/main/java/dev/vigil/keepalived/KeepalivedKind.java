@@ -32,14 +32,14 @@ public final class KeepalivedKind implements ProbeKind {
     static final MetricFamily STATE = MetricFamily.gauge("vigil_keepalived_vrrp_state",
         "VRRP state of an instance: 0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT, 4 STOP; source (dbus, fifo, json) says where"
             + " it was read.",
-        "instance", "interface", "vrid", "source");
+        "vrrp_instance", "interface", "vrid", "source");
     static final MetricFamily PRIORITY = MetricFamily.gauge("vigil_keepalived_vrrp_priority",
-        "Effective VRRP priority of an instance.", "instance", "interface", "vrid", "source");
+        "Effective VRRP priority of an instance.", "vrrp_instance", "interface", "vrid", "source");
     static final MetricFamily TRANSITIONS = MetricFamily.counter("vigil_keepalived_transitions_total",
         "VRRP state changes of an instance (notify FIFO: seen by the agent; JSON dump: keepalived's own counts).",
-        "instance", "source");
+        "vrrp_instance", "source");
     static final MetricFamily LAST_TRANSITION = MetricFamily.gauge("vigil_keepalived_last_transition_timestamp_seconds",
-        "When an instance last changed VRRP state.", "instance", "source");
+        "When an instance last changed VRRP state.", "vrrp_instance", "source");
     static final MetricFamily INSTANCES = MetricFamily.gauge("vigil_keepalived_configured_instances",
         "vrrp_instance blocks in keepalived.conf at the last (re)load of vigil's configuration.", "target");
 

@@ -20,7 +20,7 @@ public final class VipKind implements ProbeKind {
 
     static final MetricFamily HELD = MetricFamily.gauge("vigil_vip_held",
         "1 if the virtual IP is assigned to an interface of this node now. sum by (vip) over the fleet: 0 nobody holds"
-            + " it, 1 as it should be, more is split brain.", "vip", "interface", "instance");
+            + " it, 1 as it should be, more is split brain.", "vip", "interface", "vrrp_instance");
     static final MetricFamily REACHABLE = MetricFamily.gauge("vigil_vip_reachable",
         "1 if a TCP connection (and a TLS handshake when asked) to the VIP's check_port succeeded from this node.",
         "vip", "port");

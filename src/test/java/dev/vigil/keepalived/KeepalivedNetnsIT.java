@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class KeepalivedNetnsIT {
     private static final String VIP = "10.99.0.100";
-    private static final Pattern HELD = Pattern.compile("vigil_vip_held\\{instance=\"VI_1\",interface=\"[^\"]*\",vip=\"10\\.99\\.0\\.100\"} (\\S+)");
+    private static final Pattern HELD = Pattern.compile("vigil_vip_held\\{interface=\"[^\"]*\",vip=\"10\\.99\\.0\\.100\",vrrp_instance=\"VI_1\"} (\\S+)");
     @TempDir
     Path dir;
     private final String id = Long.toString(ProcessHandle.current().pid() % 100000, 36);
@@ -282,16 +282,16 @@ class KeepalivedNetnsIT {
         int first = holder(h);
         String m = metrics(first);
         assertTrue(m.contains("vigil_keepalived_up{target=\"keepalived\"} 1.0"), m);
-        assertTrue(m.contains("vigil_keepalived_vrrp_state{instance=\"VI_1\",interface=\"eth0\",source=\"fifo\",vrid=\"50\"} 2.0"), m);
-        m = awaitMetrics(first, x -> x.contains("source=\"dbus\",vrid=\"50\"} 2.0"), 15, "MASTER read over DBus");
-        m = awaitMetrics(first, x -> x.contains("source=\"json\",vrid=\"50\"} 2.0"), 15, "MASTER read from the JSON dump");
+        assertTrue(m.contains("vigil_keepalived_vrrp_state{interface=\"eth0\",source=\"fifo\",vrid=\"50\",vrrp_instance=\"VI_1\"} 2.0"), m);
+        m = awaitMetrics(first, x -> x.contains("source=\"dbus\",vrid=\"50\",vrrp_instance=\"VI_1\"} 2.0"), 15, "MASTER read over DBus");
+        m = awaitMetrics(first, x -> x.contains("source=\"json\",vrid=\"50\",vrrp_instance=\"VI_1\"} 2.0"), 15, "MASTER read from the JSON dump");
         assertTrue(Files.readString(dir.resolve("n" + first + "/keepalived.json")).contains("vigil-ka"),
             "the real dump holds the VRRP password");
         assertTrue(!m.contains("vigil-ka"), "which never reaches /metrics");
         assertTrue(m.contains("vigil_vip_reachable{port=\"6443\",vip=\"10.99.0.100\"} 0.0"), "nothing listens on 6443 yet");
         assertTrue(!m.contains("vigil-ka"), "the VRRP password never reaches /metrics");
         int other = first == 1 ? 2 : 1;
-        assertTrue(metrics(other).contains("source=\"fifo\",vrid=\"50\"} 1.0"), "a backup node reports BACKUP");
+        assertTrue(metrics(other).contains("source=\"fifo\",vrid=\"50\",vrrp_instance=\"VI_1\"} 1.0"), "a backup node reports BACKUP");
 
         // a TLS server on the VIP port of every node: the VIP answers wherever it is
         for (int i = 1; i <= 3; i++) {
