@@ -71,6 +71,7 @@ public final class RulesGenerator {
             .append("kind: PrometheusRule\n")
             .append("metadata:\n")
             .append("  name: vigil\n")
+            .append("  namespace: vigil\n")
             .append("  labels:\n")
             .append("    app.kubernetes.io/name: vigil\n")
             .append("    app.kubernetes.io/component: alerting\n")
