@@ -56,11 +56,9 @@ class BackupToolsIT {
     }
 
     private static String run(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), String.join(" ", cmd) + " hung");
-        assertEquals(0, p.exitValue(), String.join(" ", cmd) + ": " + out);
-        return out;
+        Tools.Exec e = Tools.exec(Duration.ofMinutes(2), cmd);
+        assertEquals(0, e.code(), String.join(" ", cmd) + ": " + e.output());
+        return e.output();
     }
 
     private Process start(String... cmd) throws IOException {

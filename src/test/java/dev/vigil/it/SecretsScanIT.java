@@ -38,10 +38,8 @@ class SecretsScanIT {
     private void openssl(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("openssl"));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), out);
+        Tools.Exec e = Tools.exec(java.time.Duration.ofSeconds(60), cmd.toArray(new String[0]));
+        assertEquals(0, e.code(), e.output());
     }
 
     @Test

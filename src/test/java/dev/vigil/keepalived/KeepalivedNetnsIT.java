@@ -44,11 +44,9 @@ class KeepalivedNetnsIT {
     }
 
     private static String sh(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), String.join(" ", cmd) + " hung");
-        assertEquals(0, p.exitValue(), String.join(" ", cmd) + ": " + out);
-        return out;
+        Tools.Exec e = Tools.exec(java.time.Duration.ofSeconds(60), cmd);
+        assertEquals(0, e.code(), String.join(" ", cmd) + ": " + e.output());
+        return e.output();
     }
 
     private Process start(Path log, String... cmd) throws IOException {

@@ -31,10 +31,8 @@ class DebianPackageIT {
     }
 
     private static Result run(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), String.join(" ", cmd) + " hung");
-        return new Result(p.exitValue(), out);
+        Tools.Exec e = Tools.exec(Duration.ofMinutes(2), cmd);
+        return new Result(e.code(), e.output());
     }
 
     private static String ok(String... cmd) throws Exception {
@@ -53,8 +51,11 @@ class DebianPackageIT {
         }
         Assumptions.assumeFalse(run("dpkg", "-s", "vigil").code() == 0,
             "a vigil package is already installed on this machine: not touching it");
+        Assumptions.assumeFalse(Files.exists(Path.of("/etc/vigil")),
+            "/etc/vigil exists without the package (a manual installation?): not touching it");
         try {
-            ok("dpkg", "-i", deb.toString());
+            // a leftover /etc/vigil from an earlier install must not turn into a conffile prompt
+            ok("dpkg", "--force-confdef", "--force-confnew", "-i", deb.toString());
             assertTrue(ok("/usr/bin/vigil", "--version").startsWith("vigil "));
             assertTrue(ok("/usr/bin/vigil", "check-config", "/etc/vigil/vigil.yml").contains("OK"));
             assertEquals(0, run("getent", "passwd", "vigil").code(), "system user created");

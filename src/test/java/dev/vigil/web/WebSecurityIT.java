@@ -46,10 +46,8 @@ class WebSecurityIT {
         String[] cmd = new String[args.length + 1];
         cmd[0] = "openssl";
         System.arraycopy(args, 0, cmd, 1, args.length);
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), String.join(" ", cmd) + ": " + out);
+        Tools.Exec e = Tools.exec(java.time.Duration.ofSeconds(60), cmd);
+        assertEquals(0, e.code(), String.join(" ", cmd) + ": " + e.output());
     }
 
     @BeforeEach
