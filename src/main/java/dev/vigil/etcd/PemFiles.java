@@ -1,20 +1,17 @@
 package dev.vigil.etcd;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -33,8 +30,6 @@ import javax.net.ssl.TrustManagerFactory;
 final class PemFiles {
     private static final Pattern BLOCK = Pattern.compile(
         "-----BEGIN ([A-Z0-9 ]+)-----\\s*([A-Za-z0-9+/=\\s]*?)-----END \\1-----");
-    private static final byte[] RSA_OID = {0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01};
-    private static final byte[] EC_OID = {0x06, 0x07, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x02, 0x01};
 
     private PemFiles() {
     }
@@ -90,33 +85,19 @@ final class PemFiles {
     }
 
     static PrivateKey privateKey(Path file) throws PemException {
-        for (Block b : blocks(file)) {
-            byte[] pkcs8 = switch (b.type()) {
-                case "PRIVATE KEY" -> b.der();
-                case "RSA PRIVATE KEY" -> wrapPkcs1(b.der());
-                case "EC PRIVATE KEY" -> wrapSec1(b.der(), file);
-                case "ENCRYPTED PRIVATE KEY" -> throw new PemException(file
-                    + " holds an encrypted key: give the agent an unencrypted key readable only by its user");
-                default -> null;
-            };
-            if (pkcs8 == null) {
-                continue;
-            }
-            try {
-                for (String algorithm : List.of("RSA", "EC", "Ed25519", "Ed448")) {
-                    try {
-                        return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
-                    } catch (GeneralSecurityException e) {
-                        // try the next algorithm
-                    }
-                }
-            } finally {
-                Arrays.fill(pkcs8, (byte) 0);
-                Arrays.fill(b.der(), (byte) 0);
-            }
-            throw new PemException(file + ": the " + b.type() + " block is not an RSA, EC or EdDSA key");
+        byte[] pem;
+        try {
+            pem = java.nio.file.Files.readAllBytes(file);
+        } catch (java.io.IOException e) {
+            throw new PemException("cannot read " + file + ": " + e.getMessage());
         }
-        throw new PemException(file + " holds no PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY block");
+        try {
+            return dev.vigil.tls.PrivateKeys.fromPem(pem);
+        } catch (IllegalArgumentException e) {
+            throw new PemException(file + ": " + e.getMessage());
+        } finally {
+            Arrays.fill(pem, (byte) 0);
+        }
     }
 
     /** SSL context trusting {@code ca} (the JDK's trust store when null), presenting {@code cert}/{@code key} if set. */
@@ -155,87 +136,5 @@ final class PemFiles {
             throw new PemException("cannot build the TLS context: " + e.getClass().getSimpleName()
                 + (e.getMessage() == null ? "" : ": " + e.getMessage()));
         }
-    }
-
-    /** PKCS#8 PrivateKeyInfo around a PKCS#1 RSAPrivateKey. */
-    static byte[] wrapPkcs1(byte[] pkcs1) {
-        byte[] algorithm = der(0x30, concat(RSA_OID, new byte[] {0x05, 0x00}));
-        return der(0x30, concat(new byte[] {0x02, 0x01, 0x00}, algorithm, der(0x04, pkcs1)));
-    }
-
-    /** PKCS#8 PrivateKeyInfo around a SEC1 ECPrivateKey, whose [0] parameters name the curve. */
-    static byte[] wrapSec1(byte[] sec1, Path file) throws PemException {
-        byte[] curve = sec1Curve(sec1);
-        if (curve == null) {
-            throw new PemException(file + ": the EC PRIVATE KEY names no curve");
-        }
-        byte[] algorithm = der(0x30, concat(EC_OID, curve));
-        return der(0x30, concat(new byte[] {0x02, 0x01, 0x00}, algorithm, der(0x04, sec1)));
-    }
-
-    /** The curve OID (tag and length included) in the {@code [0]} field of an ECPrivateKey, or null. */
-    private static byte[] sec1Curve(byte[] sec1) {
-        try {
-            int[] seq = header(sec1, 0);
-            int pos = seq[0];
-            int end = seq[0] + seq[1];
-            while (pos < end) {
-                int tag = sec1[pos] & 0xff;
-                int[] h = header(sec1, pos);
-                if (tag == 0xa0) {
-                    int[] oid = header(sec1, h[0]);
-                    return Arrays.copyOfRange(sec1, h[0], oid[0] + oid[1]);
-                }
-                pos = h[0] + h[1];
-            }
-        } catch (ArrayIndexOutOfBoundsException e) {
-            return null;
-        }
-        return null;
-    }
-
-    /** {content offset, content length} of the DER element at {@code pos}. */
-    private static int[] header(byte[] d, int pos) {
-        int len = d[pos + 1] & 0xff;
-        int off = pos + 2;
-        if (len > 0x80) {
-            int n = len & 0x7f;
-            len = 0;
-            for (int i = 0; i < n; i++) {
-                len = (len << 8) | (d[off++] & 0xff);
-            }
-        }
-        return new int[] {off, len};
-    }
-
-    private static byte[] der(int tag, byte[] content) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(content.length + 6);
-        out.write(tag);
-        int len = content.length;
-        if (len < 0x80) {
-            out.write(len);
-        } else if (len < 0x100) {
-            out.write(0x81);
-            out.write(len);
-        } else if (len < 0x10000) {
-            out.write(0x82);
-            out.write(len >> 8);
-            out.write(len);
-        } else {
-            out.write(0x83);
-            out.write(len >> 16);
-            out.write(len >> 8);
-            out.write(len);
-        }
-        out.writeBytes(content);
-        return out.toByteArray();
-    }
-
-    private static byte[] concat(byte[]... parts) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (byte[] p : parts) {
-            out.writeBytes(p);
-        }
-        return out.toByteArray();
     }
 }

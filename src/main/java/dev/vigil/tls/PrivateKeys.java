@@ -11,14 +11,18 @@ import java.util.List;
  * ({@code EC PRIVATE KEY}). The last two are re-wrapped as PKCS#8, which is all the JDK's key factories read.
  * Messages never contain key material.
  */
-final class PrivateKeys {
+public final class PrivateKeys {
     private static final byte[] RSA_ENCRYPTION_OID = {0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01};
     private static final byte[] EC_PUBLIC_KEY_OID = {0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x02, 0x01};
 
     private PrivateKeys() {
     }
 
-    static PrivateKey fromPem(byte[] pem) {
+    /**
+     * The private key of a PEM file: PKCS#8, PKCS#1 (RSA) or SEC1 (EC) as k3s and openssl write them; shared by the
+     * tls and etcd kinds. Throws {@link IllegalArgumentException} with a sentence that names no key material.
+     */
+    public static PrivateKey fromPem(byte[] pem) {
         List<Pem.Block> blocks = Pem.parse(pem);
         for (Pem.Block b : blocks) {
             switch (b.type()) {

@@ -48,8 +48,11 @@ public final class SoakBenchmark {
             }
             Path config = Files.writeString(dir.resolve("vigil.yml"), yaml);
             int port = AgentProcess.freePort();
-            try (AgentProcess agent = AgentProcess.startWithJvmOptions(
-                List.of("-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"), "--config.file", config.toString(),
+            List<String> jvm = new java.util.ArrayList<>(List.of("-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+            if (Boolean.getBoolean("vigil.soak.pretouch")) {
+                jvm.addAll(List.of("-Xms64m", "-XX:+AlwaysPreTouch")); // the heap resident from the start: growth is not heap
+            }
+            try (AgentProcess agent = AgentProcess.startWithJvmOptions(jvm, "--config.file", config.toString(),
                 "--web.listen-address", "127.0.0.1:" + port, "--log.level", "error")) {
                 HttpClient http = HttpClient.newHttpClient();
                 HttpRequest scrape = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build();
