@@ -63,7 +63,9 @@ import org.yaml.snakeyaml.Yaml;
 class AlertPathIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration DEADLINE = Duration.ofSeconds(90);
-    private static final Set<String> EXPECTED_PAGES = Set.of("EtcdQuorumLost", "VipNotHeld");
+    private static final Set<String> EXPECTED_PAGES = Set.of("EtcdQuorumLost", "VipNotHeld",
+        // openssl s_server with a certificate issued 25 days ago that expires in 2 days
+        "TlsCertificateExpiryCritical");
     private static final Set<String> EXPECTED_TICKETS = Set.of("BackupOverdue", "BackupIntegrityFailed",
         "BackupNeverRan", "BackupShrankSharply", "CadvisorDown", "VigilProbeFailing", "ContainerNearMemoryLimit",
         "ContainerCpuThrottled", "ContainerOomKilled",
@@ -71,10 +73,10 @@ class AlertPathIT {
         "KeepalivedDown");
 
     /**
-     * Series this setup cannot produce: the TLS kinds are not built yet; VRRP states need keepalived's notify FIFO or
+     * Series this setup cannot produce: certificate files, backend mismatches and client certificates; VRRP states need keepalived's notify FIFO or
      * JSON dump; a VIP's last transition needs it to move; the client certificate needs etcd with TLS (EtcdClusterIT).
      */
-    private static final Pattern NOT_PRODUCED_HERE = Pattern.compile("vigil_(tls|certfile)_.*|vigil_probe_success\\{.*kind=\"tls\".*"
+    private static final Pattern NOT_PRODUCED_HERE = Pattern.compile("vigil_certfile_.*|vigil_tls_(backend_mismatch|address_.*|client_cert_.*)\\b.*"
         + "|vigil_keepalived_(vrrp_state|vrrp_priority|transitions_total)\\b.*|vigil_vip_last_transition_timestamp_seconds\\b.*"
         + "|vigil_etcd_client_cert_expiry_timestamp_seconds\\b.*");
 
@@ -85,7 +87,23 @@ class AlertPathIT {
         String prometheus = Tools.require("prometheus", "prometheus");
         String alertmanager = Tools.require("prometheus-alertmanager", "prometheus-alertmanager");
         String etcd = Tools.require("etcd", "etcd-server");
+        String openssl = Tools.require("openssl", "openssl");
+        String faketime = Tools.require("faketime", "faketime");
         long started = System.nanoTime();
+        // a certificate valid for 27 days, issued 25 days ago (faketime): 2 days left, judged by days, not by lifetime
+        Tools.Exec cert = Tools.exec(Duration.ofSeconds(60), faketime, "-f", "-25d", openssl, "req", "-x509",
+            "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=expiring.example",
+            "-addext", "subjectAltName=DNS:expiring.example", "-days", "27",
+            "-keyout", dir.resolve("expiring.key").toString(), "-out", dir.resolve("expiring.crt").toString());
+        assertEquals(0, cert.code(), cert.output());
+        // and a short-lived one (10 days, just issued), judged by the share of its lifetime left
+        Tools.Exec shortLived = Tools.exec(Duration.ofSeconds(60), openssl, "req", "-x509",
+            "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=short.example",
+            "-addext", "subjectAltName=DNS:short.example", "-days", "10",
+            "-keyout", dir.resolve("short.key").toString(), "-out", dir.resolve("short.crt").toString());
+        assertEquals(0, shortLived.code(), shortLived.output());
+        int tlsPort = AgentProcess.freePort();
+        int shortPort = AgentProcess.freePort();
 
         int agentPort = AgentProcess.freePort();
         int promPort = AgentProcess.freePort();
@@ -97,6 +115,12 @@ class AlertPathIT {
 
         try (ClientAndServer webhook = ClientAndServer.startClientAndServer(0);
              ClientAndServer kubelet = ClientAndServer.startClientAndServer(0);
+             Daemon tlsServer = Daemon.start(dir.resolve("s_server.log"), openssl, "s_server", "-quiet",
+                 "-accept", "127.0.0.1:" + tlsPort, "-cert", dir.resolve("expiring.crt").toString(),
+                 "-key", dir.resolve("expiring.key").toString());
+             Daemon shortServer = Daemon.start(dir.resolve("s_server-short.log"), openssl, "s_server", "-quiet",
+                 "-accept", "127.0.0.1:" + shortPort, "-cert", dir.resolve("short.crt").toString(),
+                 "-key", dir.resolve("short.key").toString());
              Daemon etcdMember = Daemon.start(dir.resolve("etcd.log"), etcd, "--name=lab",
                  "--data-dir=" + dir.resolve("etcd-data"),
                  "--listen-client-urls=http://127.0.0.1:" + etcdClient,
@@ -108,7 +132,8 @@ class AlertPathIT {
             webhook.when(request().withMethod("POST")).respond(response().withStatusCode(200));
             java.util.concurrent.atomic.AtomicBoolean oomKill = new java.util.concurrent.atomic.AtomicBoolean();
             playKubelet(kubelet, oomKill);
-            Path config = writeAgentConfig(dir, closed, etcdMetrics, kubelet.getPort(), agentPort, etcdClient);
+            Path config = writeAgentConfig(dir, closed, etcdMetrics, kubelet.getPort(), agentPort, etcdClient, tlsPort,
+                shortPort);
             await("etcd healthy", () -> ok(URI.create("http://127.0.0.1:" + etcdMetrics + "/health")), etcdMember);
             try (AgentProcess agent = AgentProcess.start("--config.file=" + config,
                      "--web.listen-address=127.0.0.1:" + agentPort)) {
@@ -243,7 +268,8 @@ class AlertPathIT {
     }
 
     private static Path writeAgentConfig(Path dir, int closedPort, int etcdMetricsPort, int kubeletPort,
-                                         int agentPort, int etcdClientPort) throws IOException {
+                                         int agentPort, int etcdClientPort, int tlsPort, int shortPort)
+        throws IOException {
         Path backups = Files.createDirectories(dir.resolve("backups"));
         Instant now = Instant.now();
         Path older = Files.writeString(backups.resolve("nightly-1.sql"), "-- a plain SQL dump\n"
@@ -272,6 +298,10 @@ class AlertPathIT {
             tcp:
               targets:
                 - {target: "127.0.0.1:%1$d", name: closed-port}
+            tls:
+              targets:
+                - {target: "127.0.0.1:%7$d", name: expiring, server_name: expiring.example, ca_file: "%8$s"}
+                - {target: "127.0.0.1:%9$d", name: short-lived, server_name: short.example, ca_file: "%10$s"}
             etcd:
               clusters:
                 - {name: k3s, endpoints: ["http://127.0.0.1:%1$d"]}
@@ -295,7 +325,8 @@ class AlertPathIT {
               vips:
                 - {address: 192.0.2.10, name: api-vip, interface: lo}
                 - {address: 127.0.0.1, name: loopback, check_port: %5$d}
-            """.formatted(closedPort, backups, etcdMetricsPort, kubeletPort, agentPort, etcdClientPort));
+            """.formatted(closedPort, backups, etcdMetricsPort, kubeletPort, agentPort, etcdClientPort, tlsPort,
+                dir.resolve("expiring.crt"), shortPort, dir.resolve("short.crt")));
         return config;
     }
 
