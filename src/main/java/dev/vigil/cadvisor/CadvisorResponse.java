@@ -1,5 +1,6 @@
 package dev.vigil.cadvisor;
 
+import dev.vigil.probe.ExpositionLines;
 import dev.vigil.probe.ProbeFailure;
 import java.io.IOException;
 import java.io.InputStream;
@@ -7,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Reads a cAdvisor {@code /metrics} exposition (or the kubelet's {@code /metrics/cadvisor}) as a stream, keeping per
@@ -25,7 +25,6 @@ final class CadvisorResponse {
     static final String SCRAPE_ERROR = "container_scrape_error";
     private static final Set<String> WANTED = Set.of(WORKING_SET, MEMORY_LIMIT, CPU_USAGE, THROTTLED, PERIODS, OOM,
         START_TIME, SCRAPE_ERROR);
-    private static final Pattern METRIC_NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
     private static final int MAX_LINE = 64 * 1024;
 
     final Map<String, CgroupStats> cgroups = new LinkedHashMap<>();
@@ -103,22 +102,9 @@ final class CadvisorResponse {
         accept(new String(line, start, length - start, StandardCharsets.UTF_8), maxCgroups);
     }
 
-    private void accept(String raw, int maxCgroups) throws ProbeFailure {
-        String text = raw.endsWith("\r") ? raw.substring(0, raw.length() - 1) : raw;
-        if (text.isBlank()) {
-            return;
-        }
+    /** Parses a line of a wanted family (its name already checked by {@link #acceptBytes}). */
+    private void accept(String text, int maxCgroups) throws ProbeFailure {
         String name = ExpositionLines.name(text);
-        if (name == null) {
-            return;
-        }
-        if (!METRIC_NAME.matcher(name).matches()) {
-            throw new ProbeFailure("bad_response", "not a Prometheus exposition (line starts \""
-                + text.substring(0, Math.min(40, text.length())).replaceAll("[^ -~]", "?") + "\")");
-        }
-        if (!WANTED.contains(name)) {
-            return;
-        }
         ExpositionLines.Line l;
         try {
             l = ExpositionLines.parse(text);

@@ -1,5 +1,6 @@
 package dev.vigil.etcd;
 
+import dev.vigil.probe.ExpositionLines;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -86,11 +87,11 @@ record MetricsPage(OptionalDouble hasLeader, OptionalDouble isLeader, OptionalDo
                 case "etcd_server_has_leader", "etcd_server_is_leader", "etcd_server_is_learner",
                      "etcd_server_leader_changes_seen_total", "etcd_mvcc_db_total_size_in_bytes",
                      "etcd_debugging_mvcc_db_total_size_in_bytes", "etcd_mvcc_db_total_size_in_use_in_bytes",
-                     "etcd_server_quota_backend_bytes" -> values.put(name, value(line, nameEnd));
-                case "etcd_network_active_peers" -> activePeers += value(line, nameEnd) > 0 ? 1 : 0;
-                case "etcd_server_id" -> serverId = label(line, nameEnd, "server_id");
-                case "etcd_server_version" -> version = label(line, nameEnd, "server_version");
-                case "etcd_cluster_version" -> clusterVersion = label(line, nameEnd, "cluster_version");
+                     "etcd_server_quota_backend_bytes" -> values.put(name, sample(line).value());
+                case "etcd_network_active_peers" -> activePeers += sample(line).value() > 0 ? 1 : 0;
+                case "etcd_server_id" -> serverId = sample(line).labels().getOrDefault("server_id", "");
+                case "etcd_server_version" -> version = sample(line).labels().getOrDefault("server_version", "");
+                case "etcd_cluster_version" -> clusterVersion = sample(line).labels().getOrDefault("cluster_version", "");
                 default -> {
                 }
             }
@@ -120,76 +121,13 @@ record MetricsPage(OptionalDouble hasLeader, OptionalDouble isLeader, OptionalDo
         return v == null || v.isNaN() ? OptionalDouble.empty() : OptionalDouble.of(v);
     }
 
-    /** The sample value: the first field after the labels (a timestamp may follow). */
-    private static double value(String line, int nameEnd) throws Json.BadResponse {
-        int i = nameEnd;
-        if (i < line.length() && line.charAt(i) == '{') {
-            i = labelsEnd(line, i);
-        }
-        String rest = line.substring(i).trim();
-        int space = rest.indexOf(' ');
-        String v = space < 0 ? rest : rest.substring(0, space);
+    /** A sample line of a family the page keeps, parsed by the exposition reader all kinds share. */
+    private static ExpositionLines.Line sample(String line) throws Json.BadResponse {
         try {
-            return switch (v) {
-                case "+Inf" -> Double.POSITIVE_INFINITY;
-                case "-Inf" -> Double.NEGATIVE_INFINITY;
-                default -> Double.parseDouble(v);
-            };
-        } catch (NumberFormatException e) {
-            throw new Json.BadResponse("metrics page: bad sample value in line " + abbreviate(line));
+            return ExpositionLines.parse(line);
+        } catch (IllegalArgumentException e) {
+            throw new Json.BadResponse("metrics page: " + e.getMessage() + " in line " + abbreviate(line));
         }
-    }
-
-    /** The value of label {@code wanted}, or "" when absent. */
-    static String label(String line, int braceAt, String wanted) throws Json.BadResponse {
-        if (braceAt >= line.length() || line.charAt(braceAt) != '{') {
-            return "";
-        }
-        int i = braceAt + 1;
-        while (i < line.length() && line.charAt(i) != '}') {
-            int eq = line.indexOf('=', i);
-            if (eq < 0 || eq + 1 >= line.length() || line.charAt(eq + 1) != '"') {
-                throw new Json.BadResponse("metrics page: bad labels in line " + abbreviate(line));
-            }
-            String key = line.substring(i, eq).trim();
-            StringBuilder value = new StringBuilder();
-            int j = eq + 2;
-            for (; j < line.length() && line.charAt(j) != '"'; j++) {
-                char c = line.charAt(j);
-                if (c == '\\' && j + 1 < line.length()) {
-                    char n = line.charAt(++j);
-                    value.append(n == 'n' ? '\n' : n);
-                } else {
-                    value.append(c);
-                }
-            }
-            if (j >= line.length()) {
-                throw new Json.BadResponse("metrics page: unterminated label value in line " + abbreviate(line));
-            }
-            if (key.equals(wanted)) {
-                return value.toString();
-            }
-            i = j + 1;
-            if (i < line.length() && line.charAt(i) == ',') {
-                i++;
-            }
-        }
-        return "";
-    }
-
-    private static int labelsEnd(String line, int braceAt) throws Json.BadResponse {
-        boolean quoted = false;
-        for (int i = braceAt + 1; i < line.length(); i++) {
-            char c = line.charAt(i);
-            if (quoted && c == '\\') {
-                i++;
-            } else if (c == '"') {
-                quoted = !quoted;
-            } else if (!quoted && c == '}') {
-                return i + 1;
-            }
-        }
-        throw new Json.BadResponse("metrics page: unterminated labels in line " + abbreviate(line));
     }
 
     private static String abbreviate(String line) {

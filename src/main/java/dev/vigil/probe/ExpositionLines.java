@@ -1,23 +1,23 @@
-package dev.vigil.cadvisor;
+package dev.vigil.probe;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A parser of one sample line of the Prometheus text format ({@code name{l="v",...} value [timestamp]}), as cAdvisor
- * and the kubelet's {@code /metrics/cadvisor} write it. Lines of families nobody asked for are skipped after reading
- * the name, so a response of thousands of series costs little.
+ * A parser of one sample line of the Prometheus text format ({@code name{l="v",...} value [timestamp]}), for the kinds
+ * that read a component's own exposition (cAdvisor, the kubelet, etcd's metrics listener). Callers read the name
+ * first ({@link #name}) and parse only the lines of the families they keep.
  */
-final class ExpositionLines {
+public final class ExpositionLines {
     private ExpositionLines() {
     }
 
     /** One parsed sample; {@code timestampMillis} is -1 when the line has none. */
-    record Line(String name, Map<String, String> labels, double value, long timestampMillis) {
+    public record Line(String name, Map<String, String> labels, double value, long timestampMillis) {
     }
 
     /** The metric name of a sample line, or null for comments and blank lines. */
-    static String name(String line) {
+    public static String name(String line) {
         if (line.isEmpty() || line.charAt(0) == '#') {
             return null;
         }
@@ -29,7 +29,7 @@ final class ExpositionLines {
     }
 
     /** Parses a sample line; throws {@link IllegalArgumentException} on a malformed one. */
-    static Line parse(String line) {
+    public static Line parse(String line) {
         String name = name(line);
         if (name == null || name.isEmpty()) {
             throw new IllegalArgumentException("not a sample line");
