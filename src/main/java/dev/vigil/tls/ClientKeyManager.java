@@ -24,6 +24,11 @@ final class ClientKeyManager extends X509ExtendedKeyManager {
         return requested;
     }
 
+    /** Whether a client certificate is configured (a context presenting one is not shared). */
+    boolean hasIdentity() {
+        return identity != null;
+    }
+
     @Override
     public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
         requested = true;

@@ -47,9 +47,48 @@ final class Handshake {
         this.out = socket.getOutputStream();
         this.deadline = deadline;
         SSLSession s = engine.getSession();
-        netIn = ByteBuffer.allocate(s.getPacketBufferSize());
-        netOut = ByteBuffer.allocate(s.getPacketBufferSize());
-        appIn = ByteBuffer.allocate(s.getApplicationBufferSize());
+        Buffers reused = BUFFERS.get();
+        netIn = reused.take(0, s.getPacketBufferSize());
+        netOut = reused.take(1, s.getPacketBufferSize());
+        appIn = reused.take(2, s.getApplicationBufferSize());
+    }
+
+    /**
+     * Each probe thread keeps its three handshake buffers (about 50 KiB) for the next handshake instead of allocating
+     * and zeroing them again; a buffer grown past {@link #KEPT_BUFFER} for a long chain is dropped when done.
+     */
+    private static final int KEPT_BUFFER = 64 * 1024;
+    private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
+
+    private static final class Buffers {
+        private final ByteBuffer[] kept = new ByteBuffer[3];
+
+        ByteBuffer take(int slot, int size) {
+            ByteBuffer b = kept[slot];
+            kept[slot] = null;
+            if (b == null || b.capacity() < size) {
+                return ByteBuffer.allocate(size);
+            }
+            b.clear();
+            return b;
+        }
+
+        void give(int slot, ByteBuffer b) {
+            if (b.capacity() <= KEPT_BUFFER) {
+                kept[slot] = b;
+            }
+        }
+    }
+
+    /** Hands the buffers back to this thread's pool; the handshake must not be used afterwards. */
+    void release() {
+        Buffers pool = BUFFERS.get();
+        pool.give(0, netIn);
+        pool.give(1, netOut);
+        pool.give(2, appIn);
+        netIn = null;
+        netOut = null;
+        appIn = null;
     }
 
     Outcome run() throws ProbeFailure {

@@ -2,21 +2,36 @@ package dev.vigil.tls;
 
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.OpenSslSessionContext;
 import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.util.ReferenceCountUtil;
+import java.net.Socket;
 import java.security.GeneralSecurityException;
+import java.security.Principal;
+import java.security.PrivateKey;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
+import javax.net.ssl.X509ExtendedKeyManager;
+import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
- * Client engines with a fresh context per handshake (no session cache, so a rotated certificate is always seen):
- * BoringSSL through netty-tcnative when its native library loads, else the JDK's own engine.
+ * Client engines that never resume a session, so every handshake is a full one and a rotated certificate is always
+ * seen: BoringSSL through netty-tcnative when its native library loads, else the JDK's own engine.
+ *
+ * <p>BoringSSL targets without a client certificate share one native context whose session cache is switched off
+ * (building a context costs about as much as verifying a chain); the chain and the client-certificate request of
+ * each handshake still go to that handshake's own {@link RecordingTrustManager} and {@link ClientKeyManager}, found
+ * by engine. Targets with a client certificate, and the JDK engine, get a fresh context per handshake.
  */
 final class TlsEngines {
     static final String AUTO = "auto";
@@ -26,16 +41,19 @@ final class TlsEngines {
     /** Longest chain accepted from a server (BoringSSL); the JDK has its own limit, jdk.tls.maxCertificateChainLength. */
     static final int MAX_CHAIN_DEPTH = 64;
 
+    private static volatile SslContext shared;
+
     private TlsEngines() {
     }
 
     /** An engine and what must be released with it. */
-    record Handle(SSLEngine engine, String provider, SslContext nettyContext) implements AutoCloseable {
+    record Handle(SSLEngine engine, String provider, SslContext ownContext) implements AutoCloseable {
         @Override
         public void close() {
+            Dispatch.handshakes.remove(engine);
             ReferenceCountUtil.release(engine);
-            if (nettyContext != null) {
-                ReferenceCountUtil.release(nettyContext);
+            if (ownContext != null) {
+                ReferenceCountUtil.release(ownContext);
             }
         }
     }
@@ -65,25 +83,18 @@ final class TlsEngines {
             if (!boringSslAvailable()) {
                 throw new GeneralSecurityException("BoringSSL (netty-tcnative) is not available on this platform");
             }
-            SslContext ctx;
-            try {
-                ctx = SslContextBuilder.forClient()
-                    .sslProvider(SslProvider.OPENSSL)
-                    .trustManager(trust)
-                    .keyManager(keys)
-                    .endpointIdentificationAlgorithm(null)
-                    .sessionCacheSize(1)
-                    .build();
-            } catch (javax.net.ssl.SSLException e) {
-                throw new GeneralSecurityException(e.getMessage(), e);
-            }
+            SslContext own = keys.hasIdentity() ? boringSsl(trust, keys) : null;
+            SslContext ctx = own != null ? own : sharedContext();
             SSLEngine engine = sendSni ? ctx.newEngine(UnpooledByteBufAllocator.DEFAULT, peerHost, port)
                 : ctx.newEngine(UnpooledByteBufAllocator.DEFAULT);
+            if (own == null) {
+                Dispatch.handshakes.put(engine, new Recorders(trust, keys));
+            }
             if (engine instanceof ReferenceCountedOpenSslEngine openSsl) {
                 // netty caps the chain handed to the trust manager at 10; vigil judges long chains itself
                 openSsl.setVerify(0, MAX_CHAIN_DEPTH);
             }
-            return new Handle(engine, BORINGSSL, ctx);
+            return new Handle(engine, BORINGSSL, own);
         }
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(new javax.net.ssl.KeyManager[] {keys}, new javax.net.ssl.TrustManager[] {trust}, null);
@@ -102,5 +113,132 @@ final class TlsEngines {
             }
         }
         return new Handle(engine, JDK, null);
+    }
+
+    private static SslContext sharedContext() throws GeneralSecurityException {
+        SslContext ctx = shared;
+        if (ctx == null) {
+            synchronized (TlsEngines.class) {
+                ctx = shared;
+                if (ctx == null) {
+                    ctx = boringSsl(Dispatch.TRUST, Dispatch.KEYS);
+                    // no session is ever stored, so none is ever offered for resumption
+                    ((OpenSslSessionContext) ctx.sessionContext()).setSessionCacheEnabled(false);
+                    shared = ctx;
+                }
+            }
+        }
+        return ctx;
+    }
+
+    private static SslContext boringSsl(X509ExtendedTrustManager trust, X509ExtendedKeyManager keys)
+        throws GeneralSecurityException {
+        try {
+            return SslContextBuilder.forClient()
+                .sslProvider(SslProvider.OPENSSL)
+                .trustManager(trust)
+                .keyManager(keys)
+                .endpointIdentificationAlgorithm(null)
+                .sessionCacheSize(1)
+                .build();
+        } catch (javax.net.ssl.SSLException e) {
+            throw new GeneralSecurityException(e.getMessage(), e);
+        }
+    }
+
+    private record Recorders(RecordingTrustManager trust, ClientKeyManager keys) {
+    }
+
+    /** The shared context's managers: each call goes to the managers registered for its engine. */
+    private static final class Dispatch {
+        static final Map<SSLEngine, Recorders> handshakes = new ConcurrentHashMap<>();
+
+        static Recorders of(SSLEngine engine) throws CertificateException {
+            Recorders r = engine == null ? null : handshakes.get(engine);
+            if (r == null) {
+                throw new CertificateException("no handshake registered for this engine");
+            }
+            return r;
+        }
+
+        static final X509ExtendedTrustManager TRUST = new X509ExtendedTrustManager() {
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws CertificateException {
+                of(engine).trust().checkServerTrusted(chain, authType, engine);
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+                throws CertificateException {
+                throw new CertificateException("engine-based handshakes only");
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+                throw new CertificateException("engine-based handshakes only");
+            }
+
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws CertificateException {
+                throw new CertificateException("client side only");
+            }
+
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+                throws CertificateException {
+                throw new CertificateException("client side only");
+            }
+
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+                throw new CertificateException("client side only");
+            }
+
+            @Override
+            public X509Certificate[] getAcceptedIssuers() {
+                return new X509Certificate[0];
+            }
+        };
+
+        /** Never presents a certificate (the shared context serves targets without one); notes that one was asked. */
+        static final X509ExtendedKeyManager KEYS = new X509ExtendedKeyManager() {
+            @Override
+            public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
+                Recorders r = handshakes.get(engine);
+                return r == null ? null : r.keys().chooseEngineClientAlias(keyType, issuers, engine);
+            }
+
+            @Override
+            public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+                return null;
+            }
+
+            @Override
+            public String[] getClientAliases(String keyType, Principal[] issuers) {
+                return null;
+            }
+
+            @Override
+            public String[] getServerAliases(String keyType, Principal[] issuers) {
+                return null;
+            }
+
+            @Override
+            public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+                return null;
+            }
+
+            @Override
+            public X509Certificate[] getCertificateChain(String alias) {
+                return null;
+            }
+
+            @Override
+            public PrivateKey getPrivateKey(String alias) {
+                return null;
+            }
+        };
     }
 }

@@ -233,12 +233,16 @@ final class TlsProbe implements Probe {
                 keys)) {
                 long start = System.nanoTime();
                 Handshake hs = new Handshake(handle.engine(), socket, deadline);
-                outcome = hs.run();
-                seconds = (System.nanoTime() - start) / 1e9;
-                if (keys.requested() && "TLSv1.3".equals(outcome.protocol())) {
-                    hs.awaitClientCertificateVerdict();
+                try {
+                    outcome = hs.run();
+                    seconds = (System.nanoTime() - start) / 1e9;
+                    if (keys.requested() && "TLSv1.3".equals(outcome.protocol())) {
+                        hs.awaitClientCertificateVerdict();
+                    }
+                    hs.close();
+                } finally {
+                    hs.release();
                 }
-                hs.close();
             }
         } catch (ProbeFailure f) {
             failure = f;

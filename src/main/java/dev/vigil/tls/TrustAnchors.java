@@ -3,43 +3,53 @@ package dev.vigil.tls;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
-/** The certificates a target trusts: its {@code ca_file} (re-read when it changes) or the JDK's default CAs. */
+/**
+ * The certificates a target trusts: its {@code ca_file} (re-read when its modification time or size changes) or the
+ * JDK's default CAs. All targets naming the same file share one loaded list: the file is parsed once per change, not
+ * once per target, and the list's identity keys the verdict cache ({@link ChainInspector#trust}), so a chain judged
+ * for one target is judged for all that trust the same file.
+ */
 final class TrustAnchors {
     private static volatile List<X509Certificate> system;
+    private static final ConcurrentHashMap<Path, Loaded> FILES = new ConcurrentHashMap<>();
 
-    private final Path caFile;
-    private FileTime loadedStamp;
-    private long loadedSize = -1;
-    private List<X509Certificate> loaded = List.of();
-
-    TrustAnchors(Path caFile) {
-        this.caFile = caFile;
+    private record Loaded(FileTime stamp, long size, List<X509Certificate> certs) {
     }
 
-    synchronized List<X509Certificate> get() throws IOException {
+    private final Path caFile;
+
+    TrustAnchors(Path caFile) {
+        this.caFile = caFile == null ? null : caFile.toAbsolutePath().normalize();
+    }
+
+    List<X509Certificate> get() throws IOException {
         if (caFile == null) {
             return system();
         }
-        FileTime stamp = Files.getLastModifiedTime(caFile);
-        long size = Files.size(caFile);
-        if (!stamp.equals(loadedStamp) || size != loadedSize) {
-            List<X509Certificate> certs = CertificateFiles.pemCertificates(Files.readAllBytes(caFile));
-            if (certs.isEmpty()) {
-                throw new IOException("no certificate in ca_file " + caFile.getFileName());
-            }
-            loaded = certs;
-            loadedStamp = stamp;
-            loadedSize = size;
+        BasicFileAttributes attrs = Files.readAttributes(caFile, BasicFileAttributes.class);
+        Loaded known = FILES.get(caFile);
+        if (known != null && known.stamp().equals(attrs.lastModifiedTime()) && known.size() == attrs.size()) {
+            return known.certs();
         }
-        return loaded;
+        List<X509Certificate> certs = CertificateFiles.pemCertificates(Files.readAllBytes(caFile));
+        if (certs.isEmpty()) {
+            throw new IOException("no certificate in ca_file " + caFile.getFileName());
+        }
+        Loaded fresh = new Loaded(attrs.lastModifiedTime(), attrs.size(), List.copyOf(certs));
+        // two targets that read the same new version at once keep whichever list landed first
+        Loaded kept = FILES.merge(caFile, fresh, (old, now) -> old.stamp().equals(now.stamp()) && old.size() == now.size()
+            && old.certs().equals(now.certs()) ? old : now);
+        return kept.certs();
     }
 
     static List<X509Certificate> system() {
