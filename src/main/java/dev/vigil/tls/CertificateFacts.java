@@ -26,29 +26,32 @@ record CertificateFacts(String subjectCn, String issuerCn, String serial, String
     /** Label values are capped: a certificate with 500 SANs must not make a 20 KB label. */
     static final int MAX_LABEL = 512;
     private static final int CACHE_SIZE = 8192;
-    /** The same certificates come back at every run: their facts are kept by fingerprint. */
-    private static final Map<String, CertificateFacts> CACHE = new LinkedHashMap<>(256, 0.75f, true) {
+    /**
+     * The same certificates come back at every run: their facts are kept by certificate (equal when their bytes are;
+     * presented certificates are canonical objects, see {@link RecordingTrustManager}, so usually the same object).
+     */
+    private static final Map<X509Certificate, CertificateFacts> CACHE = new LinkedHashMap<>(256, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, CertificateFacts> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<X509Certificate, CertificateFacts> eldest) {
             return size() > CACHE_SIZE;
         }
     };
 
     static CertificateFacts of(X509Certificate c) {
-        String fingerprint = fingerprint(c);
         synchronized (CACHE) {
-            CertificateFacts cached = CACHE.get(fingerprint);
+            CertificateFacts cached = CACHE.get(c);
             if (cached != null) {
                 return cached;
             }
         }
+        String fingerprint = fingerprint(c);
         CertificateFacts f = new CertificateFacts(cn(c.getSubjectX500Principal()), cn(c.getIssuerX500Principal()),
             c.getSerialNumber().toString(16), fingerprint, sans(c), keyType(c.getPublicKey()),
             keyBits(c.getPublicKey()), c.getSigAlgName(), c.getNotBefore().getTime() / 1000.0,
             c.getNotAfter().getTime() / 1000.0, isSelfIssued(c), c.getBasicConstraints() >= 0,
             c.getSubjectX500Principal().getName(), c.getIssuerX500Principal().getName());
         synchronized (CACHE) {
-            CACHE.put(fingerprint, f);
+            CACHE.put(c, f);
         }
         return f;
     }

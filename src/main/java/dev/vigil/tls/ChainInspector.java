@@ -4,7 +4,6 @@ import java.net.IDN;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.security.cert.CertPathValidator;
 import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateFactory;
@@ -15,7 +14,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Date;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -102,15 +100,16 @@ final class ChainInspector {
     record Trust(int[] path, String problem, String message) {
     }
 
-    private record TrustKey(String chainDigest, Collection<X509Certificate> anchors) {
+    /** A chain (compared certificate by certificate: the same object, or the same bytes) and the anchor list. */
+    private record TrustKey(List<X509Certificate> chain, Collection<X509Certificate> anchors) {
         @Override
         public boolean equals(Object o) {
-            return o instanceof TrustKey k && k.chainDigest.equals(chainDigest) && k.anchors == anchors;
+            return o instanceof TrustKey k && k.anchors == anchors && k.chain.equals(chain);
         }
 
         @Override
         public int hashCode() {
-            return chainDigest.hashCode() * 31 + System.identityHashCode(anchors);
+            return chain.hashCode() * 31 + System.identityHashCode(anchors);
         }
     }
 
@@ -123,7 +122,7 @@ final class ChainInspector {
     };
 
     static Trust trust(List<X509Certificate> presented, Collection<X509Certificate> anchors) {
-        TrustKey key = new TrustKey(digest(presented), anchors);
+        TrustKey key = new TrustKey(List.copyOf(presented), anchors);
         synchronized (TRUST_CACHE) {
             Trust cached = TRUST_CACHE.get(key);
             if (cached != null) {
@@ -135,21 +134,6 @@ final class ChainInspector {
             TRUST_CACHE.put(key, computed);
         }
         return computed;
-    }
-
-    private static String digest(List<X509Certificate> chain) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            for (X509Certificate c : chain) {
-                byte[] der = c.getEncoded();
-                md.update(new byte[] {(byte) (der.length >> 24), (byte) (der.length >> 16), (byte) (der.length >> 8),
-                    (byte) der.length});
-                md.update(der);
-            }
-            return HexFormat.of().formatHex(md.digest());
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static Trust computeTrust(List<X509Certificate> presented, Collection<X509Certificate> anchors) {

@@ -1,14 +1,12 @@
 package dev.vigil.tls;
 
 import java.io.ByteArrayInputStream;
+import java.nio.ByteBuffer;
 import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +32,7 @@ final class RecordingTrustManager extends X509ExtendedTrustManager {
                 for (X509Certificate c : presented) {
                     copy.add(parsed(c.getEncoded()));
                 }
-            } catch (CertificateException | NoSuchAlgorithmException e) {
+            } catch (CertificateException e) {
                 copy.clear();
                 copy.addAll(List.of(presented));
             }
@@ -44,18 +42,19 @@ final class RecordingTrustManager extends X509ExtendedTrustManager {
 
     private static final int CACHE_SIZE = 8192;
     /**
-     * Decoded certificates by the SHA-256 of their bytes: servers present the same chain at every run, and decoding
-     * is the costly part of taking a copy (BoringSSL hands out lazily decoded wrappers tied to the engine).
+     * Decoded certificates by their bytes: servers present the same chain at every run, and decoding is the costly
+     * part of taking a copy (BoringSSL hands out lazily decoded wrappers tied to the engine). The same bytes always
+     * give the same object, which the verdict and label caches then find by a cheap comparison.
      */
-    private static final Map<String, X509Certificate> DECODED = new LinkedHashMap<>(256, 0.75f, true) {
+    private static final Map<ByteBuffer, X509Certificate> DECODED = new LinkedHashMap<>(256, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, X509Certificate> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<ByteBuffer, X509Certificate> eldest) {
             return size() > CACHE_SIZE;
         }
     };
 
-    private static X509Certificate parsed(byte[] der) throws CertificateException, NoSuchAlgorithmException {
-        String key = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(der));
+    static X509Certificate parsed(byte[] der) throws CertificateException {
+        ByteBuffer key = ByteBuffer.wrap(der);
         synchronized (DECODED) {
             X509Certificate known = DECODED.get(key);
             if (known != null) {

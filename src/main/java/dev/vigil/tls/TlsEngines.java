@@ -2,6 +2,7 @@ package dev.vigil.tls;
 
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.OpenSslContextOption;
 import io.netty.handler.ssl.OpenSslSessionContext;
 import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslContext;
@@ -40,6 +41,14 @@ final class TlsEngines {
     static final List<String> PROVIDERS = List.of(AUTO, BORINGSSL, JDK);
     /** Longest chain accepted from a server (BoringSSL); the JDK has its own limit, jdk.tls.maxCertificateChainLength. */
     static final int MAX_CHAIN_DEPTH = 64;
+
+    /**
+     * Key exchange groups offered: the classical ones. netty's default list starts with the hybrid X25519MLKEM768, and
+     * BoringSSL then sends a post-quantum key share beside the classical one in every ClientHello: an ML-KEM key
+     * generation per handshake (about a tenth of a probe's CPU) that only matters for the key exchange, never for the
+     * certificates a probe judges. Every TLS 1.3 server supports X25519 or P-256.
+     */
+    static final String[] GROUPS = {"X25519", "P-256", "P-384", "P-521"};
 
     private static volatile SslContext shared;
 
@@ -140,6 +149,7 @@ final class TlsEngines {
                 .keyManager(keys)
                 .endpointIdentificationAlgorithm(null)
                 .sessionCacheSize(1)
+                .option(OpenSslContextOption.GROUPS, GROUPS)
                 .build();
         } catch (javax.net.ssl.SSLException e) {
             throw new GeneralSecurityException(e.getMessage(), e);

@@ -85,6 +85,18 @@ final class OpenSslServer implements AutoCloseable {
         return port;
     }
 
+    /** CPU seconds (user + system) the server process has used so far, from /proc; -1 where there is no /proc. */
+    double cpuSeconds() {
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", String.valueOf(process.pid()), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            // fields 14 and 15 of proc(5) (utime, stime) are 11 and 12 after the command name
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     String output() {
         return output.toString();
     }

@@ -211,6 +211,50 @@ class TlsProbeIT {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"-tls1_2", "-tls1_3"})
+    void aCertificateRotatedBehindTheSamePortIsSeenByEveryTargetOnItsNextRun(String protocol) throws IOException {
+        // BoringSSL targets share one context: no session of one run or one target may be resumed by another
+        Issued before = pki.leaf("localhost").dns("localhost").build();
+        Issued after = pki.leaf("localhost").dns("localhost").build();
+        OpenSslServer first = serve(before, List.of(pki.intermediate()), protocol);
+        int port = first.port();
+        List<Target> targets = Probes.parse("tls:\n  timeout: 5s\n  defaults:\n    provider: boringssl\n    server_name: localhost\n    ca_file: "
+            + caFile + "\n  targets:\n    - target: 127.0.0.1:" + port + "\n      name: a\n    - target: 127.0.0.1:"
+            + port + "\n      name: b\n");
+        List<Probe> probes = targets.stream().map(t -> Probes.probe(t, HostPaths.HOST)).toList();
+        String oldFingerprint = CertificateFacts.of(before.cert()).fingerprintSha256();
+        String newFingerprint = CertificateFacts.of(after.cert()).fingerprintSha256();
+        for (int i = 0; i < 2; i++) {
+            ProbeResult r = Probes.run(probes.get(i), targets.get(i));
+            assertTrue(r.success(), r.reason() + " " + r.message());
+            assertEquals(oldFingerprint, label(r, "vigil_tls_cert_info", "fingerprint_sha256"));
+        }
+        first.close();
+        Path cert = TestPki.write(dir, "rotated.crt", after.pem());
+        Path key = TestPki.write(dir, "rotated.key", after.keyPem());
+        Path chain = TestPki.write(dir, "rotated-chain.pem", pki.intermediate().pem());
+        servers.add(OpenSslServer.start("127.0.0.1:" + port, cert.toString(), key.toString(), chain.toString(),
+            protocol));
+        for (int i = 0; i < 2; i++) {
+            ProbeResult r = Probes.run(probes.get(i), targets.get(i));
+            assertTrue(r.success(), r.reason() + " " + r.message());
+            assertEquals(newFingerprint, label(r, "vigil_tls_cert_info", "fingerprint_sha256"), "target " + i);
+            assertEquals(2, value(r, "vigil_tls_chain_certificates"));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"boringssl", "jdk"})
+    void aServerThatTakesOnlyP384StillCompletesTheHandshake(String provider) throws IOException {
+        // vigil offers X25519 first; this server answers with a HelloRetryRequest for P-384
+        Issued leaf = pki.leaf("localhost").ip("127.0.0.1").build();
+        OpenSslServer s = serve(leaf, List.of(pki.intermediate()), "-tls1_3", "-groups", "P-384");
+        ProbeResult r = probe(s.port(), provider);
+        assertTrue(r.success(), r.reason() + " " + r.message());
+        assertEquals("TLSv1.3", label(r, "vigil_tls_version_info", "version"));
+    }
+
     @Test
     void closedPortIsConnectRefused() throws IOException {
         int port;
