@@ -34,6 +34,7 @@ final class Handshake {
     private ByteBuffer netIn;
     private ByteBuffer netOut;
     private ByteBuffer appIn;
+    private final byte[] staging;
     private long received;
     private boolean sawTlsRecord;
 
@@ -48,6 +49,7 @@ final class Handshake {
         this.deadline = deadline;
         SSLSession s = engine.getSession();
         Buffers reused = BUFFERS.get();
+        staging = reused.staging;
         netIn = reused.take(0, s.getPacketBufferSize());
         netOut = reused.take(1, s.getPacketBufferSize());
         appIn = reused.take(2, s.getApplicationBufferSize());
@@ -55,26 +57,29 @@ final class Handshake {
 
     /**
      * Each probe thread keeps its three handshake buffers (about 50 KiB) for the next handshake instead of allocating
-     * and zeroing them again; a buffer grown past {@link #KEPT_BUFFER} for a long chain is dropped when done.
+     * them again; a buffer grown past {@link #KEPT_BUFFER} for a long chain is dropped when done. They are direct:
+     * BoringSSL reads and writes direct buffers in place, where a heap buffer costs a native allocation and a copy at
+     * every wrap and unwrap. Socket reads and writes go through a per-thread array.
      */
     private static final int KEPT_BUFFER = 64 * 1024;
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 
     private static final class Buffers {
         private final ByteBuffer[] kept = new ByteBuffer[3];
+        final byte[] staging = new byte[16 * 1024 + 512];
 
         ByteBuffer take(int slot, int size) {
             ByteBuffer b = kept[slot];
             kept[slot] = null;
             if (b == null || b.capacity() < size) {
-                return ByteBuffer.allocate(size);
+                return ByteBuffer.allocateDirect(size);
             }
             b.clear();
             return b;
         }
 
         void give(int slot, ByteBuffer b) {
-            if (b.capacity() <= KEPT_BUFFER) {
+            if (b != null && b.capacity() <= KEPT_BUFFER) {
                 kept[slot] = b;
             }
         }
@@ -137,12 +142,12 @@ final class Handshake {
                         return; // a record larger than the buffer: not an alert
                     }
                     socket.setSoTimeout((int) Math.max(1, (until - System.nanoTime()) / 1_000_000));
-                    int n = in.read(netIn.array(), netIn.arrayOffset() + netIn.position(), netIn.remaining());
+                    int n = in.read(staging, 0, Math.min(staging.length, netIn.remaining()));
                     if (n < 0) {
                         throw new ProbeFailure("handshake_failed",
                             "the server closed the connection after the handshake (client certificate rejected?)");
                     }
-                    netIn.position(netIn.position() + n);
+                    netIn.put(staging, 0, n);
                 }
                 netIn.flip();
                 SSLEngineResult r = engine.unwrap(netIn, appIn);
@@ -179,7 +184,7 @@ final class Handshake {
             netOut.flip();
             if (netOut.hasRemaining()) {
                 socket.setSoTimeout(deadline.budgetMillis(Duration.ofMillis(100)));
-                out.write(netOut.array(), netOut.arrayOffset(), netOut.limit());
+                send();
             }
         } catch (IOException | RuntimeException e) {
             // the peer may be gone already
@@ -195,7 +200,7 @@ final class Handshake {
         }
         netOut.flip();
         if (netOut.hasRemaining()) {
-            out.write(netOut.array(), netOut.arrayOffset(), netOut.limit());
+            send();
             out.flush();
         }
         if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
@@ -243,15 +248,24 @@ final class Handshake {
             throw new SocketTimeoutException("deadline");
         }
         socket.setSoTimeout(deadline.remainingMillis());
-        int n = in.read(netIn.array(), netIn.arrayOffset() + netIn.position(), netIn.remaining());
+        int n = in.read(staging, 0, Math.min(staging.length, netIn.remaining()));
         if (n < 0) {
             throw new EOFException("closed");
         }
         if (received == 0 && n > 0) {
-            sawTlsRecord = looksLikeTlsRecord(netIn.array()[netIn.arrayOffset()], n > 1 ? netIn.array()[netIn.arrayOffset() + 1] : 3);
+            sawTlsRecord = looksLikeTlsRecord(staging[0], n > 1 ? staging[1] : 3);
         }
         received += n;
-        netIn.position(netIn.position() + n);
+        netIn.put(staging, 0, n);
+    }
+
+    /** Writes what netOut holds (flipped). */
+    private void send() throws IOException {
+        while (netOut.hasRemaining()) {
+            int k = Math.min(staging.length, netOut.remaining());
+            netOut.get(staging, 0, k);
+            out.write(staging, 0, k);
+        }
     }
 
     /** Content type 20..24 and major version 3: anything else is not TLS (HTTP, SSH, a banner, garbage). */
@@ -267,7 +281,7 @@ final class Handshake {
     }
 
     private static ByteBuffer grow(ByteBuffer b, int atLeast) {
-        ByteBuffer bigger = ByteBuffer.allocate(Math.max(b.capacity() * 2, atLeast));
+        ByteBuffer bigger = ByteBuffer.allocateDirect(Math.max(b.capacity() * 2, atLeast));
         b.flip();
         bigger.put(b);
         return bigger;
