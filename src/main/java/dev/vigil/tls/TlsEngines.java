@@ -102,6 +102,9 @@ final class TlsEngines {
             if (engine instanceof ReferenceCountedOpenSslEngine openSsl) {
                 // netty caps the chain handed to the trust manager at 10; vigil judges long chains itself
                 openSsl.setVerify(0, MAX_CHAIN_DEPTH);
+                // a probe never resumes: ask for no session ticket (servers that honour it skip making one)
+                io.netty.internal.tcnative.SSL.setOptions(openSsl.sslPointer(),
+                    io.netty.internal.tcnative.SSL.SSL_OP_NO_TICKET);
             }
             return new Handle(engine, BORINGSSL, own);
         }

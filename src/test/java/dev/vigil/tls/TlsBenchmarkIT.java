@@ -32,14 +32,22 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Benchmark, run on demand: {@code mvn verify -Dit.test=TlsBenchmarkIT -Dvigil.benchmark=100,1000,2000
- * [-Dvigil.benchmark.provider=jdk]}. A farm of openssl s_server processes (ECDSA and RSA leaves behind an intermediate)
- * serves N targets; the real scheduler probes each once (32 in flight, verified chains) while a scrape renders every
- * second ({@code -Dvigil.benchmark.scrape_ms}). Reports wall time, agent CPU per probe (this JVM's CPU time; the farm runs in other processes), peak RSS and
- * scrape latency.
+ * Benchmark, run on demand (README, "Performance"): {@code mvn verify -Dit.test=TlsBenchmarkIT
+ * -Dvigil.benchmark=100,1000,2000 -DargLine="-Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
+ * [-Dvigil.benchmark.provider=jdk]}, the argLine being the packaged launcher's JVM flags (with room for this harness).
+ * A farm of openssl s_server processes (ECDSA and RSA leaves behind an intermediate) serves N targets; after a warm-up
+ * round ({@code -Dvigil.benchmark.warmup}, 4,000 probes) the real scheduler probes each once (32 in flight, verified
+ * chains) while a scrape renders every second ({@code -Dvigil.benchmark.scrape_ms}). Reports wall time, agent CPU per
+ * probe (this JVM's CPU time less the scraping thread's, whose cost is reported per scrape), the farm's CPU per
+ * handshake (it shares the two cores), peak RSS and scrape latency.
  */
 class TlsBenchmarkIT {
     private static final int FARM = 8;
+    /**
+     * No TLS 1.3 session tickets: the probe never reads past the server's Finished, so tickets would be server work
+     * that the client never sees (the client's handshake is the same either way).
+     */
+    private static final String[] FARM_OPTIONS = System.getProperty("vigil.benchmark.farm_options", "").isBlank() ? new String[0] : System.getProperty("vigil.benchmark.farm_options").trim().split(" +");
     @TempDir
     Path dir;
     private final List<OpenSslServer> farm = new ArrayList<>();
@@ -64,15 +72,15 @@ class TlsBenchmarkIT {
             Issued leaf = h.leaf("localhost").keys(i % 2 == 0 ? KeyType.EC : KeyType.RSA).dns("localhost").build();
             OpenSslServer s = OpenSslServer.start("127.0.0.1", TestPki.write(dir, i + ".crt", leaf.pem()).toString(),
                 TestPki.write(dir, i + ".key", leaf.keyPem()).toString(),
-                TestPki.write(dir, i + "-chain.pem", h.intermediate().pem()).toString());
+                TestPki.write(dir, i + "-chain.pem", h.intermediate().pem()).toString(), FARM_OPTIONS);
             farm.add(s);
             ports.add(s.port());
         }
         StringBuilder report = new StringBuilder("provider=" + TlsEngines.resolve(provider) + " farm=" + FARM
-            + " s_server (ECDSA P-256 and RSA-2048 leaves + intermediate), " + Integer.getInteger("vigil.benchmark.concurrency", 32) + " probes in flight, cores="
+            + " s_server " + String.join(" ", FARM_OPTIONS) + " (ECDSA P-256 and RSA-2048 leaves + intermediate), " + Integer.getInteger("vigil.benchmark.concurrency", 32) + " probes in flight, cores="
             + Runtime.getRuntime().availableProcessors() + "\n");
         // warm-up: an agent runs for days, its JIT has long finished compiling the probe path
-        run(Integer.getInteger("vigil.benchmark.warmup", 2000), ports, ca, provider, null);
+        run(Integer.getInteger("vigil.benchmark.warmup", 4000), ports, ca, provider, null);
         for (String n : sizes.split(",")) {
             run(Integer.parseInt(n.trim()), ports, ca, provider, report);
         }
@@ -91,7 +99,11 @@ class TlsBenchmarkIT {
         VigilConfig config = new ConfigLoader(ProbeKinds.builtIn(), HostPaths.HOST).parse("bench.yml", yaml.toString());
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         List<Double> scrapes = Collections.synchronizedList(new ArrayList<>());
-        ScheduledExecutorService scraper = Executors.newSingleThreadScheduledExecutor();
+        ScheduledExecutorService scraper = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "bench-scraper"));
+        var threadMx = ManagementFactory.getThreadMXBean();
+        long[] scraperThread = new long[1];
+        scraper.submit(() -> scraperThread[0] = Thread.currentThread().getId()).get();
+        long scrapeCpu0 = threadMx.getThreadCpuTime(scraperThread[0]);
         try (Scheduler scheduler = new Scheduler(ProbeKinds.builtIn(), HostPaths.HOST)) {
             PrometheusRegistry registry = new PrometheusRegistry();
             registry.register(new VigilCollector(scheduler, () -> new ReloadStatus(true, 0, 0, 0, List.of(), "bench"),
@@ -113,7 +125,8 @@ class TlsBenchmarkIT {
             scheduler.apply(config);
             assertTrue(scheduler.await(scheduler::firstRoundDone, Duration.ofMinutes(5)), "all probed");
             double wall = (System.nanoTime() - t0) / 1e9;
-            double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
+            double scrapeCpu = (threadMx.getThreadCpuTime(scraperThread[0]) - scrapeCpu0) / 1e9;
+            double cpu = (os.getProcessCpuTime() - cpu0) / 1e9 - scrapeCpu;
             double farmCpu = farm.stream().mapToDouble(OpenSslServer::cpuSeconds).sum() - farm0;
             java.util.Map<Long, Long> agentThreads1 = agentThreadCpu();
             double threads = agentThreads1.entrySet().stream()
@@ -135,13 +148,14 @@ class TlsBenchmarkIT {
             List<Double> sorted = new ArrayList<>(scrapes);
             Collections.sort(sorted);
             if (report != null) {
-                report.append(String.format("N=%d: all probed in %.2f s, ok=%d, agent CPU %.2f s = %.3f ms/probe"
-                        + " (probe, scheduler and scrape threads %.3f ms/probe; the rest is JIT, GC and this harness), "
-                        + "farm CPU %.3f ms/handshake, mean handshake %.2f ms, peak RSS %s, scrapes while probing %d (median %.1f ms, max %.1f ms), "
-                        + "scrape afterwards median %.1f ms for %d KiB%n", n, wall, ok, cpu,
-                    cpu * 1000 / n, threads * 1000 / n, farmCpu * 1000 / n, handshakes, peakRss(), sorted.size(),
-                    sorted.isEmpty() ? 0 : sorted.get(sorted.size() / 2), sorted.isEmpty() ? 0 : sorted.get(sorted.size() - 1),
-                    idle.get(2), bytes / 1024));
+                report.append(String.format("N=%d: all probed in %.2f s, ok=%d; agent CPU %.3f ms/probe (whole process,"
+                        + " scrapes apart; %.3f ms on the probe and scheduler threads, the rest is JIT, GC and this"
+                        + " harness); farm CPU %.3f ms/handshake; mean handshake %.2f ms; peak RSS %s; %d scrapes while"
+                        + " probing (median %.1f ms, max %.1f ms, %.1f ms CPU each); scrape afterwards median %.1f ms for"
+                        + " %d KiB%n", n, wall, ok, cpu * 1000 / n, threads * 1000 / n, farmCpu * 1000 / n, handshakes,
+                    peakRss(), sorted.size(), sorted.isEmpty() ? 0 : sorted.get(sorted.size() / 2),
+                    sorted.isEmpty() ? 0 : sorted.get(sorted.size() - 1),
+                    sorted.isEmpty() ? 0 : scrapeCpu * 1000 / sorted.size(), idle.get(2), bytes / 1024));
             }
             assertTrue(ok == n, ok + " of " + n + " ok");
         } finally {
@@ -149,12 +163,12 @@ class TlsBenchmarkIT {
         }
     }
 
-    /** CPU time of the agent's own threads (probe workers, dispatcher, timer, resolver) and of the scraper. */
+    /** CPU time of the agent's own threads (probe workers, dispatcher, timer, resolver). */
     private static java.util.Map<Long, Long> agentThreadCpu() {
         var mx = ManagementFactory.getThreadMXBean();
         java.util.Map<Long, Long> out = new java.util.HashMap<>();
         for (var info : mx.getThreadInfo(mx.getAllThreadIds())) {
-            if (info != null && (info.getThreadName().startsWith("vigil-") || info.getThreadName().startsWith("pool-"))) {
+            if (info != null && info.getThreadName().startsWith("vigil-")) {
                 out.put(info.getThreadId(), mx.getThreadCpuTime(info.getThreadId()));
             }
         }
