@@ -16,7 +16,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
 /**
  * Accepts every server chain and keeps a copy of it. The verdict is computed afterwards by {@link ChainInspector}, so
  * a handshake never aborts on an expired or untrusted certificate and every outcome still has the chain. One instance
- * per handshake (fresh context per probe).
+ * per handshake, reached through the engine when the context is shared ({@link TlsEngines}).
  */
 final class RecordingTrustManager extends X509ExtendedTrustManager {
     private volatile List<X509Certificate> chain = List.of();
