@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -116,15 +117,25 @@ final class CertfileProbe implements Probe {
     }
 
     private List<CertificateFiles.Found> readFile(FileGlob.Match m, char[] password) throws CertificateFiles.Unreadable {
-        byte[] data;
+        byte[] data = bytes(m.file());
+        // paths inside a kubeconfig are host paths, relative ones from the kubeconfig's own directory
+        Path hostDir = Path.of(m.hostPath()).getParent();
+        CertificateFiles.ReferencedFiles referenced = path -> {
+            Path host = hostDir == null ? Path.of(path) : hostDir.resolve(path);
+            return bytes(hostPaths.resolve(host.normalize().toString()));
+        };
+        return CertificateFiles.read(data, m.file().getFileName().toString(), spec.format(), password, referenced);
+    }
+
+    private static byte[] bytes(Path file) throws CertificateFiles.Unreadable {
         try {
-            if (Files.isDirectory(m.file())) {
+            if (Files.isDirectory(file)) {
                 throw new CertificateFiles.Unreadable("parse_error", "is a directory");
             }
-            if (Files.size(m.file()) > MAX_FILE_BYTES) {
+            if (Files.size(file) > MAX_FILE_BYTES) {
                 throw new CertificateFiles.Unreadable("parse_error", "larger than " + MAX_FILE_BYTES + " bytes");
             }
-            data = Files.readAllBytes(m.file());
+            return Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             throw new CertificateFiles.Unreadable("not_found", "does not exist");
         } catch (AccessDeniedException e) {
@@ -132,6 +143,5 @@ final class CertfileProbe implements Probe {
         } catch (IOException e) {
             throw new CertificateFiles.Unreadable("parse_error", "cannot read: " + e.getMessage());
         }
-        return CertificateFiles.read(data, m.file().getFileName().toString(), spec.format(), password);
     }
 }

@@ -49,15 +49,30 @@ final class CertificateFiles {
     private CertificateFiles() {
     }
 
-    /** Reads with {@code format} ("auto" guesses from the name and the first bytes). */
+    /** Reads a file a kubeconfig names ({@code client-certificate: pki/client.crt}), as kubectl would find it. */
+    interface ReferencedFiles {
+        byte[] read(String path) throws Unreadable;
+    }
+
+    /** Reads with {@code format} ("auto" guesses from the name and the first bytes); kubeconfig file references unread. */
     static List<Found> read(byte[] data, String fileName, String format, char[] password) throws Unreadable {
+        return read(data, fileName, format, password, null);
+    }
+
+    /**
+     * Reads with {@code format}; a kubeconfig's {@code certificate-authority} and {@code client-certificate} paths
+     * (used by kubectl when the {@code -data} form is absent, as in kubeadm's kubelet.conf) are read through
+     * {@code files}, or left alone when it is null.
+     */
+    static List<Found> read(byte[] data, String fileName, String format, char[] password, ReferencedFiles files)
+        throws Unreadable {
         String f = "auto".equals(format) ? guess(data, fileName) : format;
         List<Found> found = switch (f) {
             case "pem" -> pem(data);
             case "der" -> List.of(new Found(derOrThrow(data), ""));
             case "pkcs12" -> keyStore("PKCS12", data, password);
             case "jks" -> keyStore("JKS", data, password);
-            case "kubeconfig" -> kubeconfig(data);
+            case "kubeconfig" -> kubeconfig(data, files);
             default -> throw new Unreadable("parse_error", "unknown format " + f);
         };
         if (found.isEmpty() && "pem".equals(f) && !Pem.parse(data).isEmpty()) {
@@ -152,7 +167,7 @@ final class CertificateFiles {
     }
 
     @SuppressWarnings("unchecked")
-    private static List<Found> kubeconfig(byte[] data) throws Unreadable {
+    private static List<Found> kubeconfig(byte[] data, ReferencedFiles files) throws Unreadable {
         Object doc;
         try {
             LoaderOptions options = new LoaderOptions();
@@ -165,12 +180,14 @@ final class CertificateFiles {
             throw new Unreadable("parse_error", "kubeconfig is not a YAML mapping");
         }
         List<Found> out = new ArrayList<>();
-        embedded(root.get("clusters"), "cluster", "certificate-authority-data", out);
-        embedded(root.get("users"), "user", "client-certificate-data", out);
+        embedded(root.get("clusters"), "cluster", "certificate-authority", files, out);
+        embedded(root.get("users"), "user", "client-certificate", files, out);
         return out;
     }
 
-    private static void embedded(Object list, String kind, String key, List<Found> out) throws Unreadable {
+    /** {@code key-data} (base64 of PEM or DER) or, without it, the file {@code key} names. */
+    private static void embedded(Object list, String kind, String key, ReferencedFiles files, List<Found> out)
+        throws Unreadable {
         if (!(list instanceof List<?> entries)) {
             return;
         }
@@ -178,16 +195,24 @@ final class CertificateFiles {
             if (!(e instanceof Map<?, ?> entry) || !(entry.get(kind) instanceof Map<?, ?> body)) {
                 continue;
             }
-            Object value = body.get(key);
-            if (!(value instanceof String b64)) {
-                continue;
-            }
-            String source = kind + "/" + entry.get("name") + "/" + key;
+            String source;
             byte[] pem;
-            try {
-                pem = Base64.getMimeDecoder().decode(b64.strip());
-            } catch (IllegalArgumentException ex) {
-                throw new Unreadable("parse_error", source + " is not base64");
+            if (body.get(key + "-data") instanceof String b64) {
+                source = kind + "/" + entry.get("name") + "/" + key + "-data";
+                try {
+                    pem = Base64.getMimeDecoder().decode(b64.strip());
+                } catch (IllegalArgumentException ex) {
+                    throw new Unreadable("parse_error", source + " is not base64");
+                }
+            } else if (body.get(key) instanceof String path && files != null && !path.isBlank()) {
+                source = kind + "/" + entry.get("name") + "/" + key;
+                try {
+                    pem = files.read(path);
+                } catch (Unreadable u) {
+                    throw new Unreadable(u.reason(), source + " " + path + ": " + u.getMessage());
+                }
+            } else {
+                continue;
             }
             try {
                 List<X509Certificate> certs = Pem.looksLikePem(pem) ? pemCertificates(pem) : List.of(der(pem));

@@ -170,6 +170,36 @@ class CertfileIT {
     }
 
     @Test
+    void kubeconfigFileReferencesAreReadUnderTheHostRoot() throws Exception {
+        // kubeadm's kubelet.conf: the CA embedded, the client certificate a file the kubelet rotates
+        Issued kubelet = pki.leaf("system:node:node1").build();
+        String ca = Base64.getEncoder().encodeToString(pki.root().pem().getBytes());
+        Files.writeString(hostFile("/var/lib/kubelet/pki/kubelet-client-current.pem"), kubelet.pem() + kubelet.keyPem());
+        Files.writeString(hostFile("/etc/kubernetes/pki/ca.crt"), pki.root().pem());
+        Files.writeString(hostFile("/etc/kubernetes/kubelet.conf"), "apiVersion: v1\nkind: Config\nclusters:\n"
+            + "- cluster:\n    certificate-authority-data: " + ca + "\n    server: https://10.0.0.1:6443\n  name: k\n"
+            + "- cluster:\n    certificate-authority: pki/ca.crt\n    server: https://10.0.0.2:6443\n  name: relative\n"
+            + "users:\n- name: node\n  user:\n"
+            + "    client-certificate: /var/lib/kubelet/pki/kubelet-client-current.pem\n"
+            + "    client-key: /var/lib/kubelet/pki/kubelet-client-current.pem\n");
+        ProbeResult r = probe("path: /etc/kubernetes/kubelet.conf");
+        assertTrue(r.success(), r.reason() + ": " + r.message());
+        assertEquals(kubelet.cert().getNotAfter().getTime() / 1000.0,
+            value(r, "vigil_certfile_cert_not_after_timestamp_seconds", "source", "user/node/client-certificate",
+                "subject_cn", "system:node:node1"));
+        assertEquals(1, value(r, "vigil_certfile_cert_info", "source", "cluster/relative/certificate-authority"));
+        assertEquals(1, value(r, "vigil_certfile_cert_info", "source", "cluster/k/certificate-authority-data"));
+
+        Files.delete(host.resolve("/var/lib/kubelet/pki/kubelet-client-current.pem"));
+        ProbeResult missing = probe("path: /etc/kubernetes/kubelet.conf");
+        assertEquals("not_found", missing.reason());
+        assertTrue(missing.message().contains("user/node/client-certificate /var/lib/kubelet/pki/kubelet-client-current.pem"),
+            missing.message());
+        assertEquals(1, value(missing, "vigil_certfile_read_errors", "path", "/etc/kubernetes/kubelet.conf", "reason",
+            "not_found"));
+    }
+
+    @Test
     void globMatchingNothingIsReported() {
         ProbeResult r = probe("path: /var/lib/rancher/k3s/server/tls/*.crt");
         assertEquals("not_found", r.reason());
