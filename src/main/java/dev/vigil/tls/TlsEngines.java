@@ -94,19 +94,33 @@ final class TlsEngines {
             }
             SslContext own = keys.hasIdentity() ? boringSsl(trust, keys) : null;
             SslContext ctx = own != null ? own : sharedContext();
-            SSLEngine engine = sendSni ? ctx.newEngine(UnpooledByteBufAllocator.DEFAULT, peerHost, port)
-                : ctx.newEngine(UnpooledByteBufAllocator.DEFAULT);
-            if (own == null) {
-                Dispatch.handshakes.put(engine, new Recorders(trust, keys));
+            SSLEngine engine;
+            try {
+                engine = sendSni ? ctx.newEngine(UnpooledByteBufAllocator.DEFAULT, peerHost, port)
+                    : ctx.newEngine(UnpooledByteBufAllocator.DEFAULT);
+            } catch (RuntimeException e) {
+                if (own != null) {
+                    ReferenceCountUtil.release(own);
+                }
+                throw e;
             }
-            if (engine instanceof ReferenceCountedOpenSslEngine openSsl) {
-                // netty caps the chain handed to the trust manager at 10; vigil judges long chains itself
-                openSsl.setVerify(0, MAX_CHAIN_DEPTH);
-                // a probe never resumes: ask for no session ticket (servers that honour it skip making one)
-                io.netty.internal.tcnative.SSL.setOptions(openSsl.sslPointer(),
-                    io.netty.internal.tcnative.SSL.SSL_OP_NO_TICKET);
+            Handle handle = new Handle(engine, BORINGSSL, own);
+            try {
+                if (own == null) {
+                    Dispatch.handshakes.put(engine, new Recorders(trust, keys));
+                }
+                if (engine instanceof ReferenceCountedOpenSslEngine openSsl) {
+                    // netty caps the chain handed to the trust manager at 10; vigil judges long chains itself
+                    openSsl.setVerify(0, MAX_CHAIN_DEPTH);
+                    // a probe never resumes: ask for no session ticket (servers that honour it skip making one)
+                    io.netty.internal.tcnative.SSL.setOptions(openSsl.sslPointer(),
+                        io.netty.internal.tcnative.SSL.SSL_OP_NO_TICKET);
+                }
+            } catch (RuntimeException e) {
+                handle.close();
+                throw e;
             }
-            return new Handle(engine, BORINGSSL, own);
+            return handle;
         }
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(new javax.net.ssl.KeyManager[] {keys}, new javax.net.ssl.TrustManager[] {trust}, null);

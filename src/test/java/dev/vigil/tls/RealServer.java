@@ -67,20 +67,27 @@ final class RealServer implements AutoCloseable {
 
     /**
      * Starts the command and waits until {@code port} on 127.0.0.1 accepts a connection (for servers that print
-     * nothing when ready), polling every 50 ms within {@link #START_TIMEOUT} while the process lives.
+     * nothing when ready).
      */
     static RealServer startAwaitingPort(String name, int port, String... command) throws Exception {
-        RealServer s = new RealServer(name, List.of(command), null);
+        return new RealServer(name, List.of(command), null).awaitPort(port);
+    }
+
+    /**
+     * Waits until {@code port} on 127.0.0.1 accepts a connection, polling every 50 ms within {@link #START_TIMEOUT}
+     * while the process lives: some servers print their ready line a moment before they listen.
+     */
+    RealServer awaitPort(int port) throws Exception {
         long end = System.nanoTime() + START_TIMEOUT.toNanos();
         while (true) {
             try (Socket probe = new Socket()) {
                 probe.connect(new InetSocketAddress("127.0.0.1", port), 1000);
-                return s;
+                return this;
             } catch (IOException notYet) {
-                if (!s.process.isAlive() || System.nanoTime() > end) {
-                    s.close();
-                    throw new IOException(name + " is not listening on port " + port + " (alive: " + s.process.isAlive()
-                        + "): " + s.output);
+                if (!process.isAlive() || System.nanoTime() > end) {
+                    close();
+                    throw new IOException(name + " is not listening on port " + port + " (alive: " + process.isAlive()
+                        + "): " + output);
                 }
                 TimeUnit.MILLISECONDS.sleep(50); // poll interval, bounded by the deadline above
             }

@@ -115,7 +115,8 @@ class StartTlsServersIT {
             "service pop3-login {", "  chroot =", "  inet_listener pop3 {", "    port = " + pop3, "  }",
             "  inet_listener pop3s {", "    port = 0", "  }", "}",
             "service anvil {", "  chroot =", "}", ""));
-        keep(RealServer.startAwaitingLine("dovecot", "starting up", dovecot, "-F", "-c", conf.toString()));
+        keep(RealServer.startAwaitingLine("dovecot", "starting up", dovecot, "-F", "-c", conf.toString()))
+            .awaitPort(imap).awaitPort(pop3);
         return new int[] {imap, pop3};
     }
 
@@ -174,7 +175,7 @@ class StartTlsServersIT {
         assertEquals(0, perms.code(), perms.output());
         try {
             RealServer s = keep(RealServer.startAwaitingLine("postfix", "daemon started", postfix, "-c",
-                conf.toString(), "start-fg"));
+                conf.toString(), "start-fg")).awaitPort(port);
             assertUpgrades(port, "smtp", s);
         } finally {
             // the master daemon may have left the process postfix started: stop it by its own command too
@@ -210,7 +211,7 @@ class StartTlsServersIT {
             "pidfile " + dir.resolve("slapd.pid"), "TLSCertificateFile " + cert, "TLSCertificateKeyFile " + gnutlsKey,
             ""));
         RealServer s = keep(RealServer.startAwaitingLine("slapd", "slapd starting", slapd, "-d", "config,stats", "-f",
-            conf.toString(), "-h", "ldap://127.0.0.1:" + port + "/"));
+            conf.toString(), "-h", "ldap://127.0.0.1:" + port + "/")).awaitPort(port);
         assertUpgrades(port, "ldap", s);
     }
 
@@ -228,7 +229,8 @@ class StartTlsServersIT {
         RealServer s = keep(RealServer.startAwaitingLine("mariadbd", "ready for connections", mariadbd,
             "--no-defaults", "--datadir=" + home.resolve("data"), "--user=mysql", "--bind-address=127.0.0.1",
             "--port=" + port, "--socket=" + home.resolve("sock"), "--pid-file=" + home.resolve("pid"),
-            "--ssl-cert=" + cert, "--ssl-key=" + key, "--skip-log-bin", "--innodb-buffer-pool-size=16M"));
+            "--ssl-cert=" + cert, "--ssl-key=" + key, "--skip-log-bin", "--innodb-buffer-pool-size=16M"))
+            .awaitPort(port);
         assertUpgrades(port, "mysql", s);
     }
 
@@ -253,7 +255,7 @@ class StartTlsServersIT {
             "  ssl = { certificate = \"" + cert + "\", key = \"" + key + "\" }", ""));
         chown("prosody", home, data, conf, cert, key);
         RealServer s = keep(RealServer.startAwaitingLine("prosody", "Activated service 'c2s' on", "runuser", "-u",
-            "prosody", "--", prosody, "--config", conf.toString()));
+            "prosody", "--", prosody, "--config", conf.toString())).awaitPort(port);
         assertUpgrades(port, "xmpp", s);
     }
 }
