@@ -47,8 +47,11 @@ public final class Scheduler implements AutoCloseable {
     private final AtomicInteger abandoned = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile List<TargetState> states = List.of();
-    private volatile List<TargetState> initialRound = List.of();
-    private volatile boolean firstRoundDone;
+    /** Targets of the first configuration without a result yet (nor retired): the readiness of the agent. */
+    private final java.util.concurrent.atomic.AtomicInteger initialPending = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.CountDownLatch firstRound = new java.util.concurrent.CountDownLatch(1);
+    /** Threads in {@link #await}: a publish wakes them, and costs no lock when there are none (the agent's case). */
+    private final java.util.concurrent.atomic.AtomicInteger waiters = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean applied;
     private int maxConcurrent;
 
@@ -97,6 +100,7 @@ public final class Scheduler implements AutoCloseable {
         }
         for (TargetState gone : current.values()) {
             gone.retired = true;
+            countInitial(gone);
             if (gone.schedule != null) {
                 gone.schedule.cancel(false);
             }
@@ -104,7 +108,10 @@ public final class Scheduler implements AutoCloseable {
         }
         states = List.copyOf(next);
         if (!applied) {
-            initialRound = states;
+            states.forEach(st -> st.initial = true);
+            if (initialPending.addAndGet(states.size()) == 0) {
+                firstRound.countDown();
+            }
             applied = true;
         }
         for (TargetState s : started) {
@@ -128,10 +135,18 @@ public final class Scheduler implements AutoCloseable {
 
     /** True once every target of the first configuration has finished a run. */
     public boolean firstRoundDone() {
-        if (!firstRoundDone && applied && initialRound.stream().allMatch(s -> s.last() != null || s.retired)) {
-            firstRoundDone = true;
+        return applied && firstRound.getCount() == 0;
+    }
+
+    /** Waits until every target of the first configuration has a result (or was removed); false on timeout. */
+    public boolean awaitFirstRound(Duration timeout) throws InterruptedException {
+        return firstRound.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private void countInitial(TargetState s) {
+        if (s.initial && s.initialCounted.compareAndSet(false, true) && initialPending.decrementAndGet() == 0) {
+            firstRound.countDown();
         }
-        return firstRoundDone;
     }
 
     /**
@@ -140,16 +155,21 @@ public final class Scheduler implements AutoCloseable {
      */
     public boolean await(java.util.function.BooleanSupplier condition, Duration timeout) throws InterruptedException {
         long end = System.nanoTime() + timeout.toNanos();
-        synchronized (published) {
-            while (!condition.getAsBoolean()) {
-                long left = end - System.nanoTime();
-                if (left <= 0) {
-                    return false;
+        waiters.incrementAndGet();
+        try {
+            synchronized (published) {
+                while (!condition.getAsBoolean()) {
+                    long left = end - System.nanoTime();
+                    if (left <= 0) {
+                        return false;
+                    }
+                    TimeUnit.NANOSECONDS.timedWait(published, Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)));
                 }
-                TimeUnit.NANOSECONDS.timedWait(published, Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)));
             }
+            return true;
+        } finally {
+            waiters.decrementAndGet();
         }
-        return true;
     }
 
     /** Runs cut at their deadline whose thread has still not returned. */
@@ -284,8 +304,11 @@ public final class Scheduler implements AutoCloseable {
             TargetSnapshot previous = state.last();
             state.publish(new TargetSnapshot(result, System.currentTimeMillis(), seconds, state.runs.incrementAndGet()));
             version.incrementAndGet();
-            synchronized (published) {
-                published.notifyAll();
+            countInitial(state);
+            if (waiters.get() > 0) {
+                synchronized (published) {
+                    published.notifyAll();
+                }
             }
             logTransition(previous, result);
             return true;

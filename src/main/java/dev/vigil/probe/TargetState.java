@@ -21,6 +21,9 @@ public final class TargetState {
     final AtomicLong runs = new AtomicLong();
     volatile ScheduledFuture<?> schedule;
     volatile boolean retired;
+    /** Part of the first configuration; counted once toward the first round when it has a result or is retired. */
+    volatile boolean initial;
+    final AtomicBoolean initialCounted = new AtomicBoolean();
     private volatile TargetSnapshot last;
 
     TargetState(Target target, Probe probe, TargetState previousOfSameKey) {

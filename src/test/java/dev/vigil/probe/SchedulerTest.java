@@ -263,4 +263,24 @@ class SchedulerTest {
         gate.countDown();
         assertTrue(s.await(s::firstRoundDone, WAIT));
     }
+
+    @Test
+    void aTargetRemovedBeforeItsFirstResultNoLongerHoldsTheFirstRound() throws Exception {
+        CountDownLatch gate = new CountDownLatch(1);
+        Function<String, Probe> probes = n -> n.equals("stuck") ? d -> {
+            gate.await();
+            return ProbeResult.ok(List.of(), Map.of());
+        } : ok();
+        Scheduler s = scheduler(probes);
+        try {
+            s.apply(config(probes, "fake:\n  jitter: 0s\n  targets:\n    - {target: stuck}\n    - {target: quick}\n"));
+            assertTrue(s.await(() -> state(s, "quick").last() != null, WAIT));
+            assertFalse(s.awaitFirstRound(Duration.ofMillis(50)), "the stuck target holds the first round");
+            s.apply(config(probes, "fake:\n  jitter: 0s\n  targets:\n    - {target: quick}\n"));
+            assertTrue(s.awaitFirstRound(WAIT));
+            assertTrue(s.firstRoundDone());
+        } finally {
+            gate.countDown();
+        }
+    }
 }

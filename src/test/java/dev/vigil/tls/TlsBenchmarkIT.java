@@ -123,7 +123,7 @@ class TlsBenchmarkIT {
             long cpu0 = os.getProcessCpuTime();
             long t0 = System.nanoTime();
             scheduler.apply(config);
-            assertTrue(scheduler.await(scheduler::firstRoundDone, Duration.ofMinutes(5)), "all probed");
+            assertTrue(scheduler.awaitFirstRound(Duration.ofMinutes(5)), "all probed");
             double wall = (System.nanoTime() - t0) / 1e9;
             double scrapeCpu = (threadMx.getThreadCpuTime(scraperThread[0]) - scrapeCpu0) / 1e9;
             double cpu = (os.getProcessCpuTime() - cpu0) / 1e9 - scrapeCpu;
