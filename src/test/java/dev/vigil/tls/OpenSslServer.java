@@ -25,7 +25,7 @@ final class OpenSslServer implements AutoCloseable {
 
     private OpenSslServer(List<String> command, int fixedPort) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        process = pb.start();
+        process = Orphans.watch(pb.start());
         CompletableFuture<Integer> ready = new CompletableFuture<>();
         Thread drain = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
@@ -103,6 +103,7 @@ final class OpenSslServer implements AutoCloseable {
 
     @Override
     public void close() {
+        Orphans.forget(process);
         process.destroy();
         try {
             if (!process.waitFor(5, TimeUnit.SECONDS)) {

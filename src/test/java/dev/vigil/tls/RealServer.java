@@ -29,8 +29,8 @@ final class RealServer implements AutoCloseable {
     private RealServer(String name, List<String> command, String readyLine) throws IOException {
         this.name = name;
         this.readyLine = readyLine;
-        this.process = new ProcessBuilder(command).redirectErrorStream(true)
-            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        this.process = Orphans.watch(new ProcessBuilder(command).redirectErrorStream(true)
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start());
         Thread reader = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
                 StandardCharsets.UTF_8))) {
@@ -104,6 +104,7 @@ final class RealServer implements AutoCloseable {
 
     @Override
     public void close() {
+        Orphans.forget(process);
         List<ProcessHandle> children = process.descendants().toList();
         process.destroy();
         children.forEach(ProcessHandle::destroy);
