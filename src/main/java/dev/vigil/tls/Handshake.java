@@ -4,11 +4,11 @@ import dev.vigil.probe.Deadline;
 import dev.vigil.probe.ProbeFailure;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
@@ -16,8 +16,8 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSession;
 
 /**
- * Drives a client {@link SSLEngine} over a blocking socket (after any STARTTLS exchange), every read bounded by the
- * deadline: the same loop serves BoringSSL and the JDK engine. Reasons: {@code handshake_timeout},
+ * Drives a client {@link SSLEngine} over a blocking socket channel (after any STARTTLS exchange), which the caller's
+ * alarm closes at the deadline: the same loop serves BoringSSL and the JDK engine. Reasons: {@code handshake_timeout},
  * {@code handshake_failed}, {@code protocol_error} (the peer does not speak TLS).
  */
 final class Handshake {
@@ -27,9 +27,8 @@ final class Handshake {
     private static final int MAX_NET_BUFFER = 1 << 20;
 
     private final SSLEngine engine;
+    private final SocketChannel channel;
     private final Socket socket;
-    private final InputStream in;
-    private final OutputStream out;
     private final Deadline deadline;
     private ByteBuffer netIn;
     private ByteBuffer netOut;
@@ -41,11 +40,14 @@ final class Handshake {
     record Outcome(String protocol, String cipher) {
     }
 
-    Handshake(SSLEngine engine, Socket socket, Deadline deadline) throws IOException {
+    /**
+     * @param channel a connected channel in blocking mode, closed by the caller's alarm at the deadline: reads and
+     *                writes block in the kernel (one system call each) instead of polling
+     */
+    Handshake(SSLEngine engine, SocketChannel channel, Deadline deadline) {
         this.engine = engine;
-        this.socket = socket;
-        this.in = socket.getInputStream();
-        this.out = socket.getOutputStream();
+        this.channel = channel;
+        this.socket = channel.socket();
         this.deadline = deadline;
         SSLSession s = engine.getSession();
         Buffers reused = BUFFERS.get();
@@ -59,7 +61,8 @@ final class Handshake {
      * Each probe thread keeps its three handshake buffers (about 50 KiB) for the next handshake instead of allocating
      * them again; a buffer grown past {@link #KEPT_BUFFER} for a long chain is dropped when done. They are direct:
      * BoringSSL reads and writes direct buffers in place, where a heap buffer costs a native allocation and a copy at
-     * every wrap and unwrap. Socket reads and writes go through a per-thread array.
+     * every wrap and unwrap. The channel reads into and writes from them directly; the array serves the short wait for
+     * a client-certificate verdict, which reads through the socket's stream with a timeout.
      */
     private static final int KEPT_BUFFER = 64 * 1024;
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
@@ -112,7 +115,7 @@ final class Handshake {
             }
             SSLSession session = engine.getSession();
             return new Outcome(session.getProtocol(), session.getCipherSuite());
-        } catch (SocketTimeoutException e) {
+        } catch (SocketTimeoutException | AsynchronousCloseException e) {
             throw new ProbeFailure("handshake_timeout", "no complete TLS handshake within the timeout (" + received
                 + " bytes received)");
         } catch (SSLException e) {
@@ -142,7 +145,7 @@ final class Handshake {
                         return; // a record larger than the buffer: not an alert
                     }
                     socket.setSoTimeout((int) Math.max(1, (until - System.nanoTime()) / 1_000_000));
-                    int n = in.read(staging, 0, Math.min(staging.length, netIn.remaining()));
+                    int n = socket.getInputStream().read(staging, 0, Math.min(staging.length, netIn.remaining()));
                     if (n < 0) {
                         throw new ProbeFailure("handshake_failed",
                             "the server closed the connection after the handshake (client certificate rejected?)");
@@ -167,6 +170,8 @@ final class Handshake {
             }
         } catch (SocketTimeoutException e) {
             // silence: the server accepted the client (or did not care)
+        } catch (AsynchronousCloseException e) {
+            // the deadline came during the wait: nothing said against the client
         } catch (SSLException e) {
             throw new ProbeFailure("handshake_failed", "the server rejected the client certificate: " + e.getMessage());
         } catch (IOException e) {
@@ -183,7 +188,6 @@ final class Handshake {
             engine.wrap(ByteBuffer.allocate(0), netOut);
             netOut.flip();
             if (netOut.hasRemaining()) {
-                socket.setSoTimeout(deadline.budgetMillis(Duration.ofMillis(100)));
                 send();
             }
         } catch (IOException | RuntimeException e) {
@@ -201,7 +205,6 @@ final class Handshake {
         netOut.flip();
         if (netOut.hasRemaining()) {
             send();
-            out.flush();
         }
         if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
             throw new SSLException("the engine closed during the handshake");
@@ -242,29 +245,29 @@ final class Handshake {
         return r.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.FINISHED;
     }
 
-    /** Reads what is available, with a timeout that is what is left of the deadline (so trickling cannot extend it). */
+    /**
+     * Reads what is available. The read blocks in the kernel; the caller's alarm closes the channel at the deadline,
+     * which ends it (so trickling cannot extend it either).
+     */
     private void fill() throws IOException {
         if (deadline.expired()) {
             throw new SocketTimeoutException("deadline");
         }
-        socket.setSoTimeout(deadline.remainingMillis());
-        int n = in.read(staging, 0, Math.min(staging.length, netIn.remaining()));
+        int start = netIn.position();
+        int n = channel.read(netIn);
         if (n < 0) {
             throw new EOFException("closed");
         }
         if (received == 0 && n > 0) {
-            sawTlsRecord = looksLikeTlsRecord(staging[0], n > 1 ? staging[1] : 3);
+            sawTlsRecord = looksLikeTlsRecord(netIn.get(start), n > 1 ? netIn.get(start + 1) : 3);
         }
         received += n;
-        netIn.put(staging, 0, n);
     }
 
     /** Writes what netOut holds (flipped). */
     private void send() throws IOException {
         while (netOut.hasRemaining()) {
-            int k = Math.min(staging.length, netOut.remaining());
-            netOut.get(staging, 0, k);
-            out.write(staging, 0, k);
+            channel.write(netOut);
         }
     }
 

@@ -58,6 +58,10 @@ final class StartTls {
         } catch (EOFException e) {
             throw new ProbeFailure("starttls_rejected", dialect + " STARTTLS: the server closed the connection");
         } catch (IOException e) {
+            if (deadline.expired()) {
+                // the probe's alarm closed the connection at the deadline
+                throw new ProbeFailure("starttls_timeout", dialect + " STARTTLS: no complete answer within the timeout");
+            }
             throw new ProbeFailure("starttls_rejected", dialect + " STARTTLS: " + e.getMessage());
         }
     }

@@ -14,8 +14,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NoRouteToHostException;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.SocketChannel;
 import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -33,6 +34,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -42,6 +45,19 @@ import java.util.concurrent.TimeoutException;
  */
 final class TlsProbe implements Probe {
     /** Name resolution has no timeout of its own in Java: it runs here and is abandoned at the deadline. */
+    /** Closes the channel of an address at its deadline (one timer for every probe; cancelled when done in time). */
+    private static final ScheduledThreadPoolExecutor ALARM = alarm();
+
+    private static ScheduledThreadPoolExecutor alarm() {
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread th = new Thread(r, "vigil-tls-alarm");
+            th.setDaemon(true);
+            return th;
+        });
+        t.setRemoveOnCancelPolicy(true);
+        return t;
+    }
+
     private static final ExecutorService RESOLVER = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "vigil-tls-resolver");
         t.setDaemon(true);
@@ -223,31 +239,43 @@ final class TlsProbe implements Probe {
         Handshake.Outcome outcome = null;
         ProbeFailure failure = null;
         double seconds = 0;
-        try (Socket socket = new Socket()) {
-            connect(socket, address, deadline);
-            socket.setTcpNoDelay(true);
-            if (!"none".equals(spec.starttls())) {
-                new StartTls(socket, deadline, spec.starttls()).upgrade(peerHost);
-            }
-            try (TlsEngines.Handle handle = TlsEngines.create(provider, peerHost, spec.address().port(), sendSni, trust,
-                keys)) {
-                long start = System.nanoTime();
-                Handshake hs = new Handshake(handle.engine(), socket, deadline);
-                try {
-                    outcome = hs.run();
-                    seconds = (System.nanoTime() - start) / 1e9;
-                    if (keys.requested() && "TLSv1.3".equals(outcome.protocol())) {
-                        hs.awaitClientCertificateVerdict();
-                    }
-                    hs.close();
-                } finally {
-                    hs.release();
+        try (SocketChannel channel = SocketChannel.open()) {
+            // the one timeout of this address: at its deadline the channel is closed, which ends any blocked
+            // connect, read or write with AsynchronousCloseException (reported by phase below)
+            ScheduledFuture<?> alarm = ALARM.schedule(() -> closeQuietly(channel), deadline.remaining().toNanos(),
+                TimeUnit.NANOSECONDS);
+            try {
+                connect(channel, address, deadline);
+                Socket socket = channel.socket();
+                socket.setTcpNoDelay(true);
+                if (!"none".equals(spec.starttls())) {
+                    new StartTls(socket, deadline, spec.starttls()).upgrade(peerHost);
                 }
+                try (TlsEngines.Handle handle = TlsEngines.create(provider, peerHost, spec.address().port(), sendSni,
+                    trust, keys)) {
+                    long start = System.nanoTime();
+                    Handshake hs = new Handshake(handle.engine(), channel, deadline);
+                    try {
+                        outcome = hs.run();
+                        seconds = (System.nanoTime() - start) / 1e9;
+                        if (keys.requested() && "TLSv1.3".equals(outcome.protocol())) {
+                            hs.awaitClientCertificateVerdict();
+                        }
+                        hs.close();
+                    } finally {
+                        hs.release();
+                    }
+                }
+            } finally {
+                alarm.cancel(false);
             }
         } catch (ProbeFailure f) {
             failure = f;
         } catch (GeneralSecurityException e) {
             failure = new ProbeFailure("handshake_failed", "cannot set up TLS: " + e.getMessage());
+        } catch (AsynchronousCloseException e) {
+            failure = new ProbeFailure(outcome == null ? "handshake_timeout" : "handshake_failed",
+                "the connection was cut at the deadline");
         } catch (IOException e) {
             failure = new ProbeFailure("connect_failed", String.valueOf(e.getMessage()));
         }
@@ -257,11 +285,11 @@ final class TlsProbe implements Probe {
         return new AddressOutcome(address, trust.chain(), outcome, seconds, failure, verdict, provider);
     }
 
-    private void connect(Socket socket, InetAddress address, Deadline deadline) throws ProbeFailure {
+    private void connect(SocketChannel channel, InetAddress address, Deadline deadline) throws ProbeFailure {
         String where = new HostPort(address.getHostAddress(), spec.address().port()).toString();
         try {
-            socket.connect(new InetSocketAddress(address, spec.address().port()), deadline.remainingMillis());
-        } catch (SocketTimeoutException e) {
+            channel.connect(new InetSocketAddress(address, spec.address().port()));
+        } catch (AsynchronousCloseException e) {
             throw new ProbeFailure("connect_timeout", "no answer from " + where + " within the timeout");
         } catch (ConnectException e) {
             throw new ProbeFailure("connect_refused", "connection refused by " + where);
@@ -269,6 +297,14 @@ final class TlsProbe implements Probe {
             throw new ProbeFailure("connect_unreachable", "no route to " + where);
         } catch (IOException e) {
             throw new ProbeFailure("connect_failed", where + ": " + e.getMessage());
+        }
+    }
+
+    private static void closeQuietly(SocketChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // closing is all that was asked
         }
     }
 

@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -45,6 +46,33 @@ class TlsMisbehaviourTest {
         ProbeResult r = Probes.runOnce("tls:\n  timeout: 1s\n  targets:\n    - target: 127.0.0.1:" + port
             + "\n      provider: " + provider + "\n");
         return new Timed(r, (System.nanoTime() - start) / 1e9);
+    }
+
+    @Test
+    void aConnectionThatIsNeverAcceptedIsAConnectTimeout() throws Exception {
+        // a listener that never accepts, its queue filled: Linux drops further SYNs, so connect never completes
+        try (java.net.ServerSocket full = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            List<java.net.Socket> queued = new ArrayList<>();
+            try {
+                for (int i = 0; i < 4; i++) {
+                    java.net.Socket s = new java.net.Socket();
+                    try {
+                        s.connect(full.getLocalSocketAddress(), 200);
+                        queued.add(s);
+                    } catch (java.net.SocketTimeoutException e) {
+                        s.close();
+                        break; // the queue is full
+                    }
+                }
+                Timed t = probe(full.getLocalPort(), "boringssl");
+                assertEquals("connect_timeout", t.result().reason(), t.result().message());
+                assertTrue(t.seconds() < TIMEOUT_SECONDS + 0.5, "took " + t.seconds() + " s");
+            } finally {
+                for (java.net.Socket s : queued) {
+                    s.close();
+                }
+            }
+        }
     }
 
     @ParameterizedTest
