@@ -11,7 +11,7 @@ import javax.net.ssl.X509ExtendedKeyManager;
  * Presents the configured client certificate (if any) and notes whether the server asked for one: in TLS 1.3 a
  * server rejects a missing or bad client certificate only after the client has finished its handshake.
  */
-final class ClientKeyManager extends X509ExtendedKeyManager {
+class ClientKeyManager extends X509ExtendedKeyManager {
     private static final String ALIAS = "client";
     private final ClientIdentity identity;
     private volatile boolean requested;

@@ -33,7 +33,6 @@ final class Handshake {
     private ByteBuffer netIn;
     private ByteBuffer netOut;
     private ByteBuffer appIn;
-    private final byte[] staging;
     private long received;
     private boolean sawTlsRecord;
 
@@ -51,7 +50,6 @@ final class Handshake {
         this.deadline = deadline;
         SSLSession s = engine.getSession();
         Buffers reused = BUFFERS.get();
-        staging = reused.staging;
         netIn = reused.take(0, s.getPacketBufferSize());
         netOut = reused.take(1, s.getPacketBufferSize());
         appIn = reused.take(2, s.getApplicationBufferSize());
@@ -61,15 +59,13 @@ final class Handshake {
      * Each probe thread keeps its three handshake buffers (about 50 KiB) for the next handshake instead of allocating
      * them again; a buffer grown past {@link #KEPT_BUFFER} for a long chain is dropped when done. They are direct:
      * BoringSSL reads and writes direct buffers in place, where a heap buffer costs a native allocation and a copy at
-     * every wrap and unwrap. The channel reads into and writes from them directly; the array serves the short wait for
-     * a client-certificate verdict, which reads through the socket's stream with a timeout.
+     * every wrap and unwrap. The channel reads into and writes from them directly.
      */
     private static final int KEPT_BUFFER = 64 * 1024;
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 
     private static final class Buffers {
         private final ByteBuffer[] kept = new ByteBuffer[3];
-        final byte[] staging = new byte[16 * 1024 + 512];
 
         ByteBuffer take(int slot, int size) {
             ByteBuffer b = kept[slot];
@@ -139,18 +135,19 @@ final class Handshake {
         try {
             long until = System.nanoTime() + Math.min(CLIENT_CERT_VERDICT_WAIT.toNanos(), deadline.remaining().toNanos());
             boolean needBytes = netIn.position() == 0;
+            byte[] chunk = new byte[16 * 1024 + 512]; // the socket's stream, which has a timeout, reads into arrays
             while (System.nanoTime() < until) {
                 if (needBytes) {
                     if (!netIn.hasRemaining()) {
                         return; // a record larger than the buffer: not an alert
                     }
                     socket.setSoTimeout((int) Math.max(1, (until - System.nanoTime()) / 1_000_000));
-                    int n = socket.getInputStream().read(staging, 0, Math.min(staging.length, netIn.remaining()));
+                    int n = socket.getInputStream().read(chunk, 0, Math.min(chunk.length, netIn.remaining()));
                     if (n < 0) {
                         throw new ProbeFailure("handshake_failed",
                             "the server closed the connection after the handshake (client certificate rejected?)");
                     }
-                    netIn.put(staging, 0, n);
+                    netIn.put(chunk, 0, n);
                 }
                 netIn.flip();
                 SSLEngineResult r = engine.unwrap(netIn, appIn);

@@ -11,14 +11,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import javax.net.ssl.SSLEngine;
-import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * Accepts every server chain and keeps a copy of it. The verdict is computed afterwards by {@link ChainInspector}, so
  * a handshake never aborts on an expired or untrusted certificate and every outcome still has the chain. One instance
  * per handshake, reached through the engine when the context is shared ({@link TlsEngines}).
  */
-final class RecordingTrustManager extends X509ExtendedTrustManager {
+final class RecordingTrustManager extends ServerTrustManager {
     private volatile List<X509Certificate> chain = List.of();
 
     List<X509Certificate> chain() {
@@ -82,25 +81,5 @@ final class RecordingTrustManager extends X509ExtendedTrustManager {
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType) {
         record(chain);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        throw new CertificateException("client side only");
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        throw new CertificateException("client side only");
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        throw new CertificateException("client side only");
-    }
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-        return new X509Certificate[0];
     }
 }

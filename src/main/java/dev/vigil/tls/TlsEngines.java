@@ -12,7 +12,6 @@ import io.netty.util.ReferenceCountUtil;
 import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.Principal;
-import java.security.PrivateKey;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.List;
@@ -188,7 +187,7 @@ final class TlsEngines {
             return r;
         }
 
-        static final X509ExtendedTrustManager TRUST = new X509ExtendedTrustManager() {
+        static final X509ExtendedTrustManager TRUST = new ServerTrustManager() {
             @Override
             public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
                 throws CertificateException {
@@ -205,66 +204,17 @@ final class TlsEngines {
             public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
                 throw new CertificateException("engine-based handshakes only");
             }
-
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-                throws CertificateException {
-                throw new CertificateException("client side only");
-            }
-
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-                throws CertificateException {
-                throw new CertificateException("client side only");
-            }
-
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-                throw new CertificateException("client side only");
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
         };
 
-        /** Never presents a certificate (the shared context serves targets without one); notes that one was asked. */
-        static final X509ExtendedKeyManager KEYS = new X509ExtendedKeyManager() {
+        /**
+         * Presents no certificate (the shared context serves targets without one); the request for one is noted by
+         * the handshake's own key manager.
+         */
+        static final X509ExtendedKeyManager KEYS = new ClientKeyManager(null) {
             @Override
             public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
                 Recorders r = handshakes.get(engine);
                 return r == null ? null : r.keys().chooseEngineClientAlias(keyType, issuers, engine);
-            }
-
-            @Override
-            public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
-                return null;
-            }
-
-            @Override
-            public String[] getClientAliases(String keyType, Principal[] issuers) {
-                return null;
-            }
-
-            @Override
-            public String[] getServerAliases(String keyType, Principal[] issuers) {
-                return null;
-            }
-
-            @Override
-            public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
-                return null;
-            }
-
-            @Override
-            public X509Certificate[] getCertificateChain(String alias) {
-                return null;
-            }
-
-            @Override
-            public PrivateKey getPrivateKey(String alias) {
-                return null;
             }
         };
     }

@@ -44,7 +44,6 @@ import java.util.concurrent.TimeoutException;
  * {@code all_addresses} is set. Each phase runs within what is left of the deadline and fails with its own reason.
  */
 final class TlsProbe implements Probe {
-    /** Name resolution has no timeout of its own in Java: it runs here and is abandoned at the deadline. */
     /** Closes the channel of an address at its deadline (one timer for every probe; cancelled when done in time). */
     private static final ScheduledThreadPoolExecutor ALARM = alarm();
 
@@ -58,6 +57,7 @@ final class TlsProbe implements Probe {
         return t;
     }
 
+    /** Name resolution has no timeout of its own in Java: it runs here and is abandoned at the deadline. */
     private static final ExecutorService RESOLVER = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "vigil-tls-resolver");
         t.setDaemon(true);
@@ -245,7 +245,7 @@ final class TlsProbe implements Probe {
             ScheduledFuture<?> alarm = ALARM.schedule(() -> closeQuietly(channel), deadline.remaining().toNanos(),
                 TimeUnit.NANOSECONDS);
             try {
-                connect(channel, address, deadline);
+                connect(channel, address);
                 Socket socket = channel.socket();
                 socket.setTcpNoDelay(true);
                 if (!"none".equals(spec.starttls())) {
@@ -285,7 +285,7 @@ final class TlsProbe implements Probe {
         return new AddressOutcome(address, trust.chain(), outcome, seconds, failure, verdict, provider);
     }
 
-    private void connect(SocketChannel channel, InetAddress address, Deadline deadline) throws ProbeFailure {
+    private void connect(SocketChannel channel, InetAddress address) throws ProbeFailure {
         String where = new HostPort(address.getHostAddress(), spec.address().port()).toString();
         try {
             channel.connect(new InetSocketAddress(address, spec.address().port()));
