@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -48,10 +49,10 @@ public final class Scheduler implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile List<TargetState> states = List.of();
     /** Targets of the first configuration without a result yet (nor retired): the readiness of the agent. */
-    private final java.util.concurrent.atomic.AtomicInteger initialPending = new java.util.concurrent.atomic.AtomicInteger();
-    private final java.util.concurrent.CountDownLatch firstRound = new java.util.concurrent.CountDownLatch(1);
+    private final AtomicInteger initialPending = new AtomicInteger();
+    private final CountDownLatch firstRound = new CountDownLatch(1);
     /** Threads in {@link #await}: a publish wakes them, and costs no lock when there are none (the agent's case). */
-    private final java.util.concurrent.atomic.AtomicInteger waiters = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger waiters = new AtomicInteger();
     private volatile boolean applied;
     private int maxConcurrent;
 

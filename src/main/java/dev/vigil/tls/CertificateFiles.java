@@ -54,15 +54,10 @@ final class CertificateFiles {
         byte[] read(String path) throws Unreadable;
     }
 
-    /** Reads with {@code format} ("auto" guesses from the name and the first bytes); kubeconfig file references unread. */
-    static List<Found> read(byte[] data, String fileName, String format, char[] password) throws Unreadable {
-        return read(data, fileName, format, password, null);
-    }
-
     /**
-     * Reads with {@code format}; a kubeconfig's {@code certificate-authority} and {@code client-certificate} paths
-     * (used by kubectl when the {@code -data} form is absent, as in kubeadm's kubelet.conf) are read through
-     * {@code files}, or left alone when it is null.
+     * Reads with {@code format} ("auto" guesses from the name and the first bytes). A kubeconfig's
+     * {@code certificate-authority} and {@code client-certificate} paths (used by kubectl when the {@code -data} form
+     * is absent, as in kubeadm's kubelet.conf) are read through {@code files}, or left alone when it is null.
      */
     static List<Found> read(byte[] data, String fileName, String format, char[] password, ReferencedFiles files)
         throws Unreadable {

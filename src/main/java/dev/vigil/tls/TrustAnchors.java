@@ -16,8 +16,8 @@ import javax.net.ssl.X509TrustManager;
 
 /**
  * The certificates a target trusts: its {@code ca_file} (re-read when its modification time or size changes) or the
- * JDK's default CAs; a file is looked at no more than once per {@link #RECHECK}. All targets naming the same file share one loaded list: the file is parsed once per change, not
- * once per target, and the list's identity keys the verdict cache ({@link ChainInspector#trust}), so a chain judged
+ * JDK's default CAs; a file is looked at no more than once per {@link #RECHECK}. All targets naming the same file
+ * share one loaded list: the file is parsed once per change, not once per target, and the list's identity keys the verdict cache ({@link ChainInspector#trust}), so a chain judged
  * for one target is judged for all that trust the same file.
  */
 final class TrustAnchors {

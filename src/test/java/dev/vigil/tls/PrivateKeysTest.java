@@ -99,7 +99,7 @@ class PrivateKeysTest {
     void kubeconfigWithBrokenDataIsAParseError() {
         CertificateFiles.Unreadable e = assertThrows(CertificateFiles.Unreadable.class, () -> CertificateFiles.read(
             "apiVersion: v1\nclusters:\n- name: c\n  cluster:\n    certificate-authority-data: '%%%'\n".getBytes(),
-            "k.yaml", "auto", null));
+            "k.yaml", "auto", null, null));
         assertEquals("parse_error", e.reason());
     }
 }

@@ -47,7 +47,11 @@ class TlsBenchmarkIT {
      * No TLS 1.3 session tickets: the probe never reads past the server's Finished, so tickets would be server work
      * that the client never sees (the client's handshake is the same either way).
      */
-    private static final String[] FARM_OPTIONS = System.getProperty("vigil.benchmark.farm_options", "").isBlank() ? new String[0] : System.getProperty("vigil.benchmark.farm_options").trim().split(" +");
+    private static final String[] FARM_OPTIONS = farmOptions(System.getProperty("vigil.benchmark.farm_options", ""));
+
+    private static String[] farmOptions(String value) {
+        return value.isBlank() ? new String[0] : value.trim().split(" +");
+    }
     @TempDir
     Path dir;
     private final List<OpenSslServer> farm = new ArrayList<>();
