@@ -78,7 +78,7 @@ public final class BackupKind implements ProbeKind {
 
     @Override
     public List<Target> parse(Section section, Timing defaults) {
-        Timing sectionTiming = Timing.read(section, new Timing(Duration.ofMinutes(1), defaults.timeout(), defaults.jitter()));
+        Timing sectionTiming = Timing.read(section, defaults.with(Duration.ofMinutes(1), defaults.timeout(), defaults.jitter()));
         TargetList out = new TargetList();
         for (Section s : section.sections("sets")) {
             String name = s.requiredString("name");

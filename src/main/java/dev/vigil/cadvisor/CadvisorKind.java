@@ -64,6 +64,7 @@ public final class CadvisorKind implements ProbeKind {
         Timing sectionTiming = Timing.read(section, defaults);
         TargetList out = new TargetList();
         for (Section t : section.sections("targets")) {
+            Timing timing = Timing.read(t, sectionTiming);
             String target = t.requiredString("target");
             String name = t.string("name", target);
             String source = t.choice("source", "auto", List.of("auto", "api", "metrics"));
@@ -75,7 +76,6 @@ public final class CadvisorKind implements ProbeKind {
             int max = t.integer("max_containers", 500, 1, 100_000);
             long maxBytes = t.size("max_response_size", 64L << 20);
             Duration staleAfter = t.duration("stale_after", Duration.ofMinutes(2));
-            Timing timing = Timing.read(t, sectionTiming);
             t.finish();
             if (target.isEmpty()) {
                 continue;

@@ -50,7 +50,7 @@ public final class ProbeCommand {
             throw new CommandLine.UsageException("--" + option.replace('_', '-') + ": " + first);
         }
         List<Target> once = config.targets().stream().filter(t -> t.kind().equals(kindName)).map(t -> new Target(t.kind(), t.name(),
-            new Timing(t.timing().interval(), t.timing().timeout(), Duration.ZERO), t.spec())).toList();
+            t.timing().with(t.timing().interval(), t.timing().timeout(), Duration.ZERO), t.spec())).toList();
         VigilConfig immediate = new VigilConfig(config.source(), config.defaults(), config.maxConcurrentProbes(), once);
         try (Scheduler scheduler = new Scheduler(kinds, hostPaths)) {
             scheduler.apply(immediate);

@@ -28,6 +28,8 @@ public final class Section {
     private final Node node;
     private final Map<String, NodeTuple> entries = new LinkedHashMap<>();
     private final Set<String> known = new LinkedHashSet<>();
+    /** Set when the component this section describes is not installed (its {@code when_present} paths are missing). */
+    private boolean componentAbsent;
 
     Section(ConfigReader reader, String path, Node node) {
         this.reader = reader;
@@ -241,6 +243,9 @@ public final class Section {
             return Optional.empty();
         }
         Path p = reader.hostPaths().resolve(s.get());
+        if (componentAbsent) {
+            return Optional.of(p);
+        }
         if (!Files.exists(p)) {
             error(key, "file \"" + s.get() + "\" does not exist");
         } else if (Files.isDirectory(p)) {
@@ -249,6 +254,14 @@ public final class Section {
             error(key, "file \"" + s.get() + "\" is not readable by this user");
         }
         return Optional.of(p);
+    }
+
+    /**
+     * Marks the component this section describes as not installed on this node at load time: its file checks wait,
+     * since the files come with the component (a worker has no k3s server CA).
+     */
+    public void componentAbsent() {
+        componentAbsent = true;
     }
 
     /** A nested mapping; an absent key gives an empty section. */

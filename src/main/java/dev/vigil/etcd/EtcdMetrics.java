@@ -77,6 +77,16 @@ final class EtcdMetrics {
         "The local member's backend quota: NOSPACE is raised when the database reaches it.", "target");
     static final MetricFamily LOCAL_ACTIVE_PEERS = MetricFamily.gauge("vigil_etcd_local_active_peers",
         "Peers the local member has an active connection to (etcd_network_active_peers).", "target");
+    static final MetricFamily LOCAL_CLUSTER_MEMBERS = MetricFamily.gauge("vigil_etcd_local_cluster_members",
+        "Members of the cluster as the local member sees them: itself and every peer on its peer metrics.", "target");
+    static final MetricFamily LOCAL_MEMBERS_REACHABLE = MetricFamily.gauge("vigil_etcd_local_members_reachable",
+        "Members the local member reaches now: itself and its peers with an active connection.", "target");
+    static final MetricFamily LOCAL_QUORUM_OK = MetricFamily.gauge("vigil_etcd_local_quorum_ok",
+        "1 if, as the local member sees it, the cluster has quorum: it knows a leader and reaches a quorum of members.",
+        "target");
+    static final MetricFamily LOCAL_FAULT_TOLERANCE = MetricFamily.gauge("vigil_etcd_local_fault_tolerance",
+        "Members the cluster can still lose, as the local member sees it: reachable minus quorum (negative: lost).",
+        "target");
     static final MetricFamily LOCAL_INFO = MetricFamily.info("vigil_etcd_local_info",
         "Attributes of the local member: id (hex), server and cluster version.",
         "target", "member_id", "version", "cluster_version");
@@ -85,5 +95,6 @@ final class EtcdMetrics {
         LEADER_AGREEMENT, LEARNERS, LEADER_CHANGES, CLIENT_CERT_EXPIRY, MEMBER_UP, MEMBER_HEALTHY, MEMBER_IS_LEADER,
         MEMBER_RAFT_TERM, MEMBER_APPLY_LAG, MEMBER_DB_SIZE, MEMBER_DB_IN_USE, MEMBER_DB_QUOTA, MEMBER_ALARM, MEMBER_INFO, LOCAL_UP,
         LOCAL_HEALTH, LOCAL_READY, LOCAL_HAS_LEADER, LOCAL_IS_LEADER, LOCAL_IS_LEARNER, LOCAL_DB_SIZE, LOCAL_DB_IN_USE,
-        LOCAL_DB_QUOTA, LOCAL_ACTIVE_PEERS, LOCAL_INFO);
+        LOCAL_DB_QUOTA, LOCAL_ACTIVE_PEERS, LOCAL_CLUSTER_MEMBERS, LOCAL_MEMBERS_REACHABLE, LOCAL_QUORUM_OK,
+        LOCAL_FAULT_TOLERANCE, LOCAL_INFO);
 }

@@ -127,12 +127,17 @@ final class LocalProbe implements Probe {
         add(samples, EtcdMetrics.LOCAL_DB_IN_USE, page.dbSizeInUse());
         add(samples, EtcdMetrics.LOCAL_DB_QUOTA, page.quotaBytes());
         samples.add(EtcdMetrics.LOCAL_ACTIVE_PEERS.sample(page.activePeers(), target));
+        samples.add(EtcdMetrics.LOCAL_CLUSTER_MEMBERS.sample(page.clusterMembers(), target));
+        samples.add(EtcdMetrics.LOCAL_MEMBERS_REACHABLE.sample(page.membersReachable(), target));
+        samples.add(EtcdMetrics.LOCAL_QUORUM_OK.sample(page.quorumOk() ? 1 : 0, target));
+        samples.add(EtcdMetrics.LOCAL_FAULT_TOLERANCE.sample(page.membersReachable() - page.quorumSize(), target));
         samples.add(EtcdMetrics.LOCAL_INFO.sample(1, target, page.serverId(), page.version(), page.clusterVersion()));
         page.leaderChangesSeen().ifPresent(leaderChanges::observeCounter);
         details.put("member", page.serverId() + " version " + page.version());
         details.put("leader", page.hasLeader().orElse(0) > 0
             ? (page.isLeader().orElse(0) > 0 ? "this member" : "another member") : "none");
-        details.put("active peers", String.valueOf(page.activePeers()));
+        details.put("cluster view", page.membersReachable() + " of " + page.clusterMembers() + " members reachable, quorum "
+            + page.quorumSize() + (page.quorumOk() ? "" : " (not met)"));
         if (page.dbSize().isPresent()) {
             details.put("db size", String.format("%.0f bytes (in use %.0f, quota %.0f)", page.dbSize().getAsDouble(),
                 page.dbSizeInUse().orElse(Double.NaN), page.quotaBytes().orElse(Double.NaN)));

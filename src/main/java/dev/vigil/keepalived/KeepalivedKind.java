@@ -55,7 +55,7 @@ public final class KeepalivedKind implements ProbeKind {
 
     @Override
     public List<Target> parse(Section section, Timing defaults) {
-        Timing timing = Timing.read(section, new Timing(Duration.ofSeconds(5), Duration.ofSeconds(3), defaults.jitter()));
+        Timing timing = Timing.read(section, defaults.with(Duration.ofSeconds(5), Duration.ofSeconds(3), defaults.jitter()));
         HostPaths paths = section.reader().hostPaths();
         String confName = section.string("config_file", DEFAULT_CONF);
         String pid = section.string("pid_file", "/run/keepalived.pid");

@@ -45,6 +45,10 @@ public final class VigilCollector implements MultiCollector {
     static final MetricFamily SUCCESS = MetricFamily.gauge("vigil_probe_success",
         "1 if the latest run of the target succeeded, else 0 (see vigil_probe_failures_total for the reason).",
         "kind", "target");
+    static final MetricFamily PRESENT = MetricFamily.gauge("vigil_probe_present",
+        "1 if the target's component is installed on this node, 0 if it is absent (its when_present paths are missing:"
+            + " nothing is probed, no other series of the target is exported, and no rule alerts on it).",
+        "kind", "target");
     static final MetricFamily REASON = MetricFamily.info("vigil_probe_reason_info",
         "The reason of the latest run of the target (ok or a failure reason of its kind).", "kind", "target", "reason");
     static final MetricFamily DURATION = MetricFamily.gauge("vigil_probe_duration_seconds",
@@ -64,7 +68,7 @@ public final class VigilCollector implements MultiCollector {
 
     /** Every family this collector itself may emit (kinds declare theirs). */
     public static final List<MetricFamily> FAMILIES = List.of(BUILD_INFO, RELOAD_OK, RELOAD_TS, RELOADS, TARGETS,
-        SUCCESS, REASON, DURATION, LAST_RUN, FAILURES, SKIPPED, ABANDONED, QUEUED, MAX_CONCURRENT);
+        PRESENT, SUCCESS, REASON, DURATION, LAST_RUN, FAILURES, SKIPPED, ABANDONED, QUEUED, MAX_CONCURRENT);
 
     private final Scheduler scheduler;
     private final Supplier<ReloadStatus> reloadStatus;
@@ -113,6 +117,10 @@ public final class VigilCollector implements MultiCollector {
             s.failures().forEach((reason, count) -> f.add(FAILURES.sample(count, kind, name, reason)));
             f.add(SKIPPED.sample(s.skippedRuns(), kind, name));
             if (last == null) {
+                continue;
+            }
+            f.add(PRESENT.sample(last.result().isAbsent() ? 0 : 1, kind, name));
+            if (last.result().isAbsent()) {
                 continue;
             }
             f.add(SUCCESS.sample(last.result().success() ? 1 : 0, kind, name));

@@ -16,6 +16,8 @@ import java.util.Map;
 public record ProbeResult(boolean success, String reason, String message, List<Sample> samples,
                           Map<String, String> details) {
     public static final String OK = "ok";
+    /** The component is not installed on this node ({@code when_present}): not a failure, and no kind series. */
+    public static final String ABSENT = "absent";
 
     public ProbeResult {
         samples = List.copyOf(samples);
@@ -28,6 +30,16 @@ public record ProbeResult(boolean success, String reason, String message, List<S
 
     public static ProbeResult failed(String reason, String message, List<Sample> samples, Map<String, String> details) {
         return new ProbeResult(false, reason, message, samples, details);
+    }
+
+    /** The result of a target whose component is not installed on this node; nothing is probed. */
+    public static ProbeResult absent(String message) {
+        return new ProbeResult(false, ABSENT, message, List.of(), Map.of());
+    }
+
+    /** True for a component that is not installed on this node: neither up nor down. */
+    public boolean isAbsent() {
+        return ABSENT.equals(reason);
     }
 
     public static ProbeResult failed(String reason, String message) {

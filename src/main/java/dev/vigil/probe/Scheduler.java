@@ -255,7 +255,11 @@ public final class Scheduler implements AutoCloseable {
         void execute(Deadline deadline) {
             ProbeResult result;
             try {
-                result = state.probe().run(deadline);
+                List<String> whenPresent = state.target().timing().whenPresent();
+                result = whenPresent.isEmpty() || Presence.anyExists(hostPaths, whenPresent)
+                    ? state.probe().run(deadline)
+                    : ProbeResult.absent("not installed on this node: none of " + String.join(", ", whenPresent)
+                        + " exists");
                 if (result == null) {
                     result = ProbeResult.failed(ERROR, "probe returned no result");
                 }
@@ -318,7 +322,12 @@ public final class Scheduler implements AutoCloseable {
         private void logTransition(TargetSnapshot previous, ProbeResult result) {
             boolean wasOk = previous == null || previous.result().success();
             String previousReason = previous == null ? "" : previous.result().reason();
-            if (result.success() && !wasOk) {
+            if (result.isAbsent()) {
+                if (!previousReason.equals(ProbeResult.ABSENT)) {
+                    LOG.atInfo().addKeyValue("kind", state.target().kind()).addKeyValue("target", state.target().name())
+                        .addKeyValue("reason", result.reason()).log(result.message());
+                }
+            } else if (result.success() && !wasOk) {
                 LOG.atInfo().addKeyValue("kind", state.target().kind()).addKeyValue("target", state.target().name())
                     .log("probe recovered");
             } else if (!result.success() && (wasOk || !previousReason.equals(result.reason()))) {

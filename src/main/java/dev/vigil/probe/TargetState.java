@@ -49,7 +49,7 @@ public final class TargetState {
 
     void publish(TargetSnapshot snapshot) {
         last = snapshot;
-        if (!snapshot.result().success()) {
+        if (!snapshot.result().success() && !snapshot.result().isAbsent()) {
             failures.computeIfAbsent(snapshot.result().reason(), r -> new LongAdder()).increment();
         }
     }

@@ -73,9 +73,9 @@ public final class CertfileKind implements ProbeKind {
             String path = t.requiredString("path");
             String name = t.string("name", path);
             String format = t.choice("format", "auto", FORMATS);
+            Timing timing = Timing.read(t, sectionTiming);
             Path password = t.readableFile("password_file").orElse(null);
             boolean allowMissing = t.bool("allow_missing", false);
-            Timing timing = Timing.read(t, sectionTiming);
             t.finish();
             if (path.isEmpty()) {
                 continue;

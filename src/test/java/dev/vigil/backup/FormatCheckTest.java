@@ -73,4 +73,62 @@ class FormatCheckTest {
         byte[] b = "123456789".getBytes(StandardCharsets.US_ASCII);
         assertEquals(0xe9c6d914c4b8d9caL, RedisRdbCheck.crc64(0, b, 0, b.length)); // test vector of redis/src/crc64.c
     }
+
+    /**
+     * k3s --etcd-snapshot-compress: the real snapshot as the single entry of a zip written by Info-ZIP's zip (stored
+     * sizes in the local header) and by a streaming writer like Go's archive/zip, which k3s uses (sizes in a data
+     * descriptor after the data).
+     */
+    @Test
+    void judgesK3sZippedSnapshotsByTheirEntry(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path good = zip(dir.resolve("etcd-snapshot-s1-1764892800.zip"), "etcd-snapshot-s1-1764892800",
+            Files.readAllBytes(fixture("etcd-snapshot.db")));
+        assertEquals("ok", judge(new EtcdSnapshotCheck(), good).reason(), judge(new EtcdSnapshotCheck(), good).detail());
+        assertTrue(judge(new EtcdSnapshotCheck(), good).detail().contains("in zip entry etcd-snapshot-s1-1764892800"));
+
+        Path inner = zip(dir.resolve("inner-cut.zip"), "s", Files.readAllBytes(fixture("etcd-snapshot.truncated.db")));
+        assertEquals("truncated", judge(new EtcdSnapshotCheck(), inner).reason());
+        Path nohash = zip(dir.resolve("nohash.zip"), "s", Files.readAllBytes(fixture("lab-set/bad/etcd-snapshot.nohash.db")));
+        assertEquals("truncated", judge(new EtcdSnapshotCheck(), nohash).reason());
+
+        byte[] whole = Files.readAllBytes(good);
+        Path cut = dir.resolve("cut.zip");
+        Files.write(cut, java.util.Arrays.copyOf(whole, whole.length / 2));
+        assertEquals("truncated", judge(new EtcdSnapshotCheck(), cut).reason(), judge(new EtcdSnapshotCheck(), cut).detail());
+
+        Path notSnapshot = zip(dir.resolve("rdb.zip"), "dump.rdb", Files.readAllBytes(fixture("dump.rdb")));
+        assertEquals("bad_magic", judge(new EtcdSnapshotCheck(), notSnapshot).reason());
+
+        Path two = dir.resolve("two.zip");
+        try (java.util.zip.ZipOutputStream z = new java.util.zip.ZipOutputStream(Files.newOutputStream(two))) {
+            for (String name : new String[] {"a", "b"}) {
+                z.putNextEntry(new java.util.zip.ZipEntry(name));
+                z.write(Files.readAllBytes(fixture("etcd-snapshot.db")));
+                z.closeEntry();
+            }
+        }
+        assertEquals("bad_magic", judge(new EtcdSnapshotCheck(), two).reason());
+    }
+
+    @Test
+    void judgesASnapshotZippedByInfoZip(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        String zipTool = dev.vigil.it.Tools.require("zip", "zip");
+        Path snapshot = dir.resolve("etcd-snapshot-s1-1764892800");
+        Files.copy(fixture("etcd-snapshot.db"), snapshot);
+        dev.vigil.it.Tools.Exec z = dev.vigil.it.Tools.exec(java.time.Duration.ofSeconds(30), zipTool,
+            "-j", "-q", dir.resolve("s.zip").toString(), snapshot.toString());
+        assertEquals(0, z.code(), z.output());
+        Integrity i = judge(new EtcdSnapshotCheck(), dir.resolve("s.zip"));
+        assertEquals("ok", i.reason(), i.detail());
+    }
+
+    /** A zip as a streaming writer makes it: deflated, sizes and CRC in a data descriptor after the data. */
+    private static Path zip(Path file, String entry, byte[] content) throws Exception {
+        try (java.util.zip.ZipOutputStream z = new java.util.zip.ZipOutputStream(Files.newOutputStream(file))) {
+            z.putNextEntry(new java.util.zip.ZipEntry(entry));
+            z.write(content);
+            z.closeEntry();
+        }
+        return file;
+    }
 }

@@ -31,6 +31,45 @@ class MetricsPageTest {
     }
 
     @Test
+    void aHealthyMemberSeesAllThreeMembersAndQuorum() throws Exception {
+        MetricsPage p = page("metrics-leader.txt");
+        assertEquals(java.util.Set.of("95efe1a421581aeb", "ea325433c79065dd"), p.peers());
+        assertEquals(3, p.clusterMembers());
+        assertEquals(3, p.membersReachable());
+        assertEquals(2, p.quorumSize());
+        assertEquals(true, p.quorumOk());
+    }
+
+    @Test
+    void theSurvivorOfTwoStoppedMembersStillCountsThemAndSeesNoQuorum() throws Exception {
+        // both peers are known from their (now zero) active-peer series: the cluster does not shrink to one member
+        MetricsPage p = page("metrics-no-leader.txt");
+        assertEquals(3, p.clusterMembers());
+        assertEquals(1, p.membersReachable());
+        assertEquals(false, p.quorumOk());
+    }
+
+    @Test
+    void peersAreKnownFromEveryPerPeerSeriesAndBounded() throws Exception {
+        String text = "etcd_server_has_leader 1\n"
+            + "etcd_network_peer_sent_failures_total{To=\"aa\"} 3\n"
+            + "etcd_network_peer_received_bytes_total{From=\"0\"} 3\n"
+            + "etcd_network_peer_round_trip_time_seconds_count{To=\"bb\"} 1\n"
+            + "etcd_network_peer_round_trip_time_seconds_bucket{To=\"cc\",le=\"0.1\"} 1\n"
+            + "etcd_network_active_peers{Local=\"me\",Remote=\"bb\"} 1\n";
+        MetricsPage p = MetricsPage.parse(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)));
+        assertEquals(java.util.Set.of("aa", "bb"), p.peers(), "buckets are skipped; From=0 is no peer");
+        assertEquals(2, p.membersReachable());
+        assertEquals(true, p.quorumOk(), "2 of 3 reachable with a leader");
+        StringBuilder many = new StringBuilder("etcd_server_has_leader 1\n");
+        for (int i = 0; i <= MetricsPage.MAX_PEERS; i++) {
+            many.append("etcd_network_peer_sent_bytes_total{To=\"p").append(i).append("\"} 1\n");
+        }
+        assertThrows(Json.BadResponse.class, () -> MetricsPage.parse(
+            new ByteArrayInputStream(many.toString().getBytes(StandardCharsets.UTF_8))));
+    }
+
+    @Test
     void followerPage() throws Exception {
         MetricsPage p = page("metrics-follower.txt");
         assertEquals(OptionalDouble.of(1), p.hasLeader());

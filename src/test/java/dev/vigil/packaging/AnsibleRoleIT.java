@@ -1,6 +1,7 @@
 package dev.vigil.packaging;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vigil.it.AgentProcess;
@@ -41,12 +42,16 @@ class AnsibleRoleIT {
 
     private Path inventory() throws Exception {
         return Files.writeString(dir.resolve("inventory.ini"), """
-            [etcd]
-            localhost ansible_connection=local
+            [k3s_servers]
+            server1 ansible_connection=local ansible_host=10.0.0.11 vigil_config_path=%1$s/server1.yml
+            [k3s_agents]
+            worker1 ansible_connection=local vigil_config_path=%1$s/worker1.yml
+            [others]
+            plain1 ansible_connection=local vigil_config_path=%1$s/plain1.yml
 
-            [all:vars]
+            [k3s_servers:vars]
             keepalived_vip=10.0.0.100
-            """);
+            """.formatted(dir));
     }
 
     @Test
@@ -55,17 +60,33 @@ class AnsibleRoleIT {
     }
 
     @Test
-    void rendersAConfigurationThatTheAgentAccepts() throws Exception {
-        Path config = dir.resolve("vigil.yml");
+    void rendersForEachRoleFromItsInventoryGroupAConfigurationThatTheAgentAccepts() throws Exception {
         String validate = "{\"vigil_validate_command\": \"" + AgentProcess.javaBinary() + " -jar "
             + AgentProcess.jar().toAbsolutePath() + " check-config %s\"}";
         playbook("-i", inventory().toString(), "site.yml", "-e", "vigil_install_package=false", "-e",
-            "vigil_manage_service=false", "-e", "vigil_config_path=" + config, "-e", validate);
-        String yaml = Files.readString(config);
-        assertTrue(yaml.contains("address: 10.0.0.100"), "the VIP from the inventory: " + yaml);
-        assertTrue(yaml.contains("http://127.0.0.1:2381"), "etcd local mode without a client certificate: " + yaml);
-        AgentProcess.Result check = AgentProcess.run(java.time.Duration.ofSeconds(60), "check-config", config.toString());
-        assertEquals(0, check.exitCode(), check.stderr());
+            "vigil_manage_service=false", "-e", validate);
+        String server = Files.readString(dir.resolve("server1.yml"));
+        assertTrue(server.contains("# role of this node: server"), server);
+        assertTrue(server.contains("address: 10.0.0.100"), "the VIP from the inventory: " + server);
+        assertTrue(server.contains("- preset: k3s"), "etcd local mode without a client certificate: " + server);
+        assertTrue(server.contains("ca_file: /var/lib/rancher/k3s/server/tls/server-ca.crt"), server);
+        assertTrue(server.contains("name: k3s-etcd-snapshots"), server);
+        String worker = Files.readString(dir.resolve("worker1.yml"));
+        assertTrue(worker.contains("# role of this node: worker"), worker);
+        assertTrue(worker.contains("name: kubelet"), worker);
+        for (String serverOnly : List.of("etcd:", "keepalived:", "backups:", "tls:", "kube-apiserver", "10.0.0.100")) {
+            assertFalse(worker.contains(serverOnly), "a worker has no " + serverOnly + ":\n" + worker);
+        }
+        String plain = Files.readString(dir.resolve("plain1.yml"));
+        assertTrue(plain.contains("# role of this node: plain"), plain);
+        for (String k3sOnly : List.of("etcd:", "keepalived:", "backups:", "tcp:", "kubelet")) {
+            assertFalse(plain.contains(k3sOnly), "a node in neither group has no " + k3sOnly + ":\n" + plain);
+        }
+        for (String host : List.of("server1", "worker1", "plain1")) {
+            AgentProcess.Result check = AgentProcess.run(java.time.Duration.ofSeconds(60), "check-config",
+                dir.resolve(host + ".yml").toString());
+            assertEquals(0, check.exitCode(), host + ": " + check.stderr());
+        }
     }
 
     @Test

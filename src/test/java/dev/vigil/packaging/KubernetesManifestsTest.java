@@ -149,6 +149,36 @@ class KubernetesManifestsTest {
     }
 
     @Test
+    void theConfigMapIsTheEmbeddedDefaultWhichIsRightOnEveryRole() {
+        String yaml = at(BY_KIND.get("ConfigMap"), "data", "vigil.yml");
+        assertEquals(dev.vigil.config.ConfigLoader.embeddedText(), yaml,
+            "packaging/kubernetes/configmap.yaml must carry src/main/resources/vigil-default.yml verbatim");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void keepalivedIsVisibleFromThePodThroughTheHostsProcAndSystemBus() {
+        Map<String, Object> pod = at(BY_KIND.get("DaemonSet"), "spec", "template", "spec");
+        Map<String, Object> c = ((List<Map<String, Object>>) pod.get("containers")).get(0);
+        Map<String, String> hostPathByMount = new HashMap<>();
+        Map<String, String> hostPathByVolume = new HashMap<>();
+        for (Map<String, Object> v : (List<Map<String, Object>>) pod.get("volumes")) {
+            if (v.containsKey("hostPath")) {
+                hostPathByVolume.put((String) v.get("name"), at(v, "hostPath", "path"));
+            }
+        }
+        for (Map<String, Object> m : (List<Map<String, Object>>) c.get("volumeMounts")) {
+            hostPathByMount.put((String) m.get("mountPath"), hostPathByVolume.get((String) m.get("name")));
+        }
+        // the pid file and the process: keepalived is "not running" without both
+        assertEquals("/proc", hostPathByMount.get("/host/proc"));
+        assertEquals("/run", hostPathByMount.get("/host/run"));
+        List<Map<String, Object>> env = (List<Map<String, Object>>) c.get("env");
+        assertTrue(env.stream().anyMatch(e -> "DBUS_SYSTEM_BUS_ADDRESS".equals(e.get("name"))
+            && "unix:path=/host/run/dbus/system_bus_socket".equals(e.get("value"))), "busctl must find the host's bus");
+    }
+
+    @Test
     void theConfigMapsConfigurationLoads(@TempDir Path rootfs) throws Exception {
         String yaml = at(BY_KIND.get("ConfigMap"), "data", "vigil.yml");
         var config = new ConfigLoader(ProbeKinds.builtIn(), HostPaths.of(rootfs.toString())).parse("configmap vigil.yml", yaml);

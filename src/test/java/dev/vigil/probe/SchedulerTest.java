@@ -283,4 +283,56 @@ class SchedulerTest {
             gate.countDown();
         }
     }
+
+    @Test
+    void aComponentNotInstalledIsAbsentNotDownAndIsProbedOnceItAppears(@org.junit.jupiter.api.io.TempDir java.nio.file.Path root)
+        throws Exception {
+        AtomicInteger runs = new AtomicInteger();
+        Function<String, Probe> probes = name -> d -> {
+            runs.incrementAndGet();
+            return ProbeResult.failed("refused", "nothing listens", List.of(FakeKind.VALUE.sample(1, name)), Map.of());
+        };
+        Scheduler s = new Scheduler(kinds(probes), new HostPaths(root));
+        schedulers.add(s);
+        s.apply(new ConfigLoader(kinds(probes), new HostPaths(root)).parse("test.yml", """
+            fake:
+              jitter: 0s
+              interval: 100ms
+              targets:
+                - {target: etcd, when_present: [/var/lib/rancher/k3s/server, /etc/kubernetes/manifests/etcd.yaml]}
+            """));
+        assertTrue(s.await(() -> state(s, "etcd").runs.get() >= 2, WAIT));
+        assertTrue(state(s, "etcd").last().result().isAbsent());
+        assertEquals(0, runs.get(), "an absent component is not probed");
+        assertEquals(Map.of(), state(s, "etcd").failures(), "absent is not a failure");
+        String text = scrape(s);
+        assertTrue(text.contains("vigil_probe_present{kind=\"fake\",target=\"etcd\"} 0.0"), text);
+        assertFalse(text.contains("vigil_probe_success{kind=\"fake\",target=\"etcd\"}"), text);
+        assertFalse(text.contains("vigil_fake_value{"), text);
+
+        java.nio.file.Files.createDirectories(root.resolve("etc/kubernetes/manifests"));
+        java.nio.file.Files.writeString(root.resolve("etc/kubernetes/manifests/etcd.yaml"), "kind: Pod\n");
+        assertTrue(s.await(() -> !state(s, "etcd").last().result().isAbsent(), WAIT));
+        String after = scrape(s);
+        assertTrue(after.contains("vigil_probe_present{kind=\"fake\",target=\"etcd\"} 1.0"), after);
+        assertTrue(after.contains("vigil_probe_success{kind=\"fake\",target=\"etcd\"} 0.0"), after);
+        assertTrue(after.contains("vigil_fake_value{target=\"etcd\"} 1.0"), after);
+    }
+
+    @Test
+    void whenPresentMustNameAbsoluteHostPaths() {
+        Function<String, Probe> probes = name -> ok();
+        dev.vigil.config.ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(
+            dev.vigil.config.ConfigException.class, () -> config(probes,
+                "fake:\n  targets:\n    - {target: a, when_present: relative/dir}\n"));
+        assertTrue(e.getMessage().contains("fake.targets[0].when_present"), e.getMessage());
+        assertTrue(e.getMessage().contains("not an absolute host path"), e.getMessage());
+    }
+
+    private static String scrape(Scheduler s) throws Exception {
+        PrometheusRegistry registry = new PrometheusRegistry();
+        registry.register(new VigilCollector(s, () -> new ReloadStatus(true, 0, 0, 0, List.of(), "t"),
+            new BuildInfo("v", "r", "17")));
+        return new String(new Exposition(registry).render("text/plain", null).bytes(), StandardCharsets.UTF_8);
+    }
 }

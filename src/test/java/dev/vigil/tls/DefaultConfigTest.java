@@ -49,4 +49,46 @@ class DefaultConfigTest {
         assertTrue(all.contains("server_name"), all);
         assertTrue(all.contains("format"), all);
     }
+
+    /** What the embedded default probes on each role of node, told apart only by what is on disk. */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+        "plain machine | | ",
+        "k3s agent (worker) | var/lib/rancher/k3s/agent/ | tcp/kubelet",
+        "k3s server | var/lib/rancher/k3s/agent/,var/lib/rancher/k3s/server/tls/server-ca.crt,var/lib/rancher/k3s/server/db/etcd/"
+            + " | tcp/kube-apiserver,tcp/kubelet,tcp/etcd-client,tcp/etcd-metrics,tls/kube-apiserver,"
+            + "backup/k3s-etcd-snapshots,etcd/k3s",
+        "k3s server with keepalived | var/lib/rancher/k3s/agent/,var/lib/rancher/k3s/server/tls/server-ca.crt,"
+            + "var/lib/rancher/k3s/server/db/etcd/,etc/keepalived/keepalived.conf"
+            + " | tcp/kube-apiserver,tcp/kubelet,tcp/etcd-client,tcp/etcd-metrics,tls/kube-apiserver,"
+            + "backup/k3s-etcd-snapshots,keepalived/keepalived,vip/10.0.0.100,etcd/k3s",
+        "kubeadm control plane | etc/kubernetes/manifests/kube-apiserver.yaml,etc/kubernetes/manifests/etcd.yaml,"
+            + "etc/kubernetes/pki/ca.crt,var/lib/kubelet/config.yaml"
+            + " | tcp/kube-apiserver,tcp/kubelet,tcp/etcd-client,tcp/etcd-metrics,tls/kube-apiserver-kubeadm",
+    })
+    void theDefaultProbesWhatEachRoleOfNodeHasAndNothingElse(String role, String files, String expected,
+                                                             @TempDir Path root) throws Exception {
+        for (String f : files == null ? new String[0] : files.split(",")) {
+            Path p = root.resolve(f.trim());
+            if (f.endsWith("/")) {
+                java.nio.file.Files.createDirectories(p);
+            } else {
+                java.nio.file.Files.createDirectories(p.getParent());
+                java.nio.file.Files.writeString(p, f.endsWith("keepalived.conf")
+                    ? "vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  priority 100\n"
+                        + "  virtual_ipaddress {\n    10.0.0.100/24\n  }\n}\n"
+                    : "x\n");
+            }
+        }
+        HostPaths host = HostPaths.of(root.toString());
+        List<Target> targets = new ConfigLoader(ProbeKinds.builtIn(), host)
+            .parse(ConfigLoader.EMBEDDED_NAME, ConfigLoader.embeddedText()).targets();
+        List<String> present = targets.stream()
+            .filter(t -> !t.kind().equals("certfile")) // allow_missing: present everywhere, 0 files where there are none
+            .filter(t -> t.timing().whenPresent().isEmpty() || dev.vigil.probe.Presence.anyExists(host, t.timing().whenPresent()))
+            .map(t -> t.kind() + "/" + t.name()).toList();
+        assertEquals(expected == null ? List.of() : List.of(expected.split(",")), present, role);
+        assertTrue(targets.stream().filter(t -> !t.kind().equals("certfile")).allMatch(t -> !t.timing().whenPresent().isEmpty()),
+            "every component of the default is conditional on its presence");
+    }
 }
