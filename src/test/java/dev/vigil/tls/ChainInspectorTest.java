@@ -124,11 +124,12 @@ class ChainInspectorTest {
     }
 
     @Test
-    void anIntermediateWithoutCaFlagIsUntrusted() {
+    void anIntermediateWithoutCaFlagIsAnInvalidCertificate() {
         Issued notCa = TestPki.cert("not a ca").issuer(pki.root()).build();
         Issued leaf = TestPki.cert("svc").issuer(notCa).dns("svc").build();
         ChainInspector.Verdict v = ChainInspector.inspect(List.of(leaf.cert(), notCa.cert()), anchors, "svc", Date.from(NOW));
-        assertEquals("untrusted", v.reason(), v.message());
+        assertEquals("invalid_certificate", v.reason(), v.message());
+        assertTrue(v.message().contains("basicConstraints"), v.message());
     }
 
     @Test
