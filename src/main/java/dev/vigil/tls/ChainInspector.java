@@ -72,6 +72,16 @@ final class ChainInspector {
         if (presented.isEmpty()) {
             return new Verdict(NO_CERTIFICATE, "the server presented no certificate");
         }
+        try {
+            return judge(presented, anchors, expectedHost, now);
+        } catch (RuntimeException e) {
+            // a certificate object or the JDK surprised us: a verdict all the same, never an exception out of a probe
+            return new Verdict(INVALID_CERTIFICATE, "the chain cannot be judged: " + e);
+        }
+    }
+
+    private static Verdict judge(List<X509Certificate> presented, Collection<X509Certificate> anchors,
+                                 String expectedHost, Date now) {
         Trust trust = trust(presented, anchors);
         long t = now.getTime();
         Candidate best = null;
