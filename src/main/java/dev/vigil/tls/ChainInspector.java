@@ -3,37 +3,37 @@ package dev.vigil.tls;
 import java.net.IDN;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.security.GeneralSecurityException;
-import java.security.cert.CertPathValidator;
-import java.security.cert.CertPathValidatorException;
-import java.security.cert.CertificateFactory;
-import java.security.cert.PKIXParameters;
-import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Date;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The verdict on a presented chain, computed by vigil itself after a handshake that never aborts, so that every
- * outcome keeps the certificates. Order of the checks (the first that fails is the verdict):
+ * outcome keeps the certificates. {@link PathBuilder} finds every path from the leaf to a trust anchor (whatever the
+ * order and the extra certificates the server sent), {@link PathRules} judges each by RFC 5280 and the TLS server
+ * profile, and the verdict is:
  * <ol>
- *   <li>time: a certificate of the walked path is {@code expired} or {@code not_yet_valid};</li>
- *   <li>trust: the path from the leaf through the presented certificates reaches a trust anchor, else
- *   {@code self_signed} (the leaf signs itself), {@code untrusted} (the chain ends in a CA nobody trusts) or
- *   {@code incomplete_chain} (a certificate whose issuer was not sent: usually a missing intermediate);</li>
- *   <li>PKIX validation of that path (signatures, CA constraints, key usage, name constraints):
- *   {@code untrusted};</li>
- *   <li>the host name or IP address against the leaf's subject alternative names: {@code hostname_mismatch}.</li>
+ *   <li>{@code ok} when a path breaks no rule and every certificate of it (the anchor included) is valid now, and
+ *   the leaf's subject alternative names cover the host;</li>
+ *   <li>else, for the most useful path (the first that breaks no rule, else the first found): {@code expired} or
+ *   {@code not_yet_valid} when a certificate of it is out of its validity window, else the rule it breaks
+ *   ({@code weak_signature}, {@code invalid_certificate}, {@code wrong_key_usage},
+ *   {@code name_constraint_violation});</li>
+ *   <li>when no path reaches an anchor: {@code expired}/{@code not_yet_valid} for a certificate of the longest
+ *   partial path, else {@code chain_too_long} (a bound of the search was hit), {@code self_signed} (the leaf signs
+ *   itself), {@code untrusted} (the chain ends in a CA nobody trusts) or {@code incomplete_chain} (a certificate
+ *   whose issuer was not sent: usually a missing intermediate);</li>
+ *   <li>{@code hostname_mismatch} when a path holds but the host is not among the leaf's SANs.</li>
  * </ol>
  * A leaf sent alone and signed directly by an unknown root reads as {@code incomplete_chain}: without fetching the
- * issuer nobody can tell a missing intermediate from an unknown root.
+ * issuer nobody can tell a missing intermediate from an unknown root. The verdict never throws: what cannot be read
+ * is {@code invalid_certificate} with the reason in its message.
  */
 final class ChainInspector {
     static final String OK = "ok";
@@ -44,8 +44,14 @@ final class ChainInspector {
     static final String HOSTNAME_MISMATCH = "hostname_mismatch";
     static final String INCOMPLETE_CHAIN = "incomplete_chain";
     static final String NO_CERTIFICATE = "no_certificate";
+    static final String NAME_CONSTRAINT_VIOLATION = "name_constraint_violation";
+    static final String WRONG_KEY_USAGE = "wrong_key_usage";
+    static final String WEAK_SIGNATURE = "weak_signature";
+    static final String INVALID_CERTIFICATE = "invalid_certificate";
+    static final String CHAIN_TOO_LONG = "chain_too_long";
     static final List<String> VERDICTS = List.of(OK, EXPIRED, NOT_YET_VALID, UNTRUSTED, SELF_SIGNED, HOSTNAME_MISMATCH,
-        INCOMPLETE_CHAIN, NO_CERTIFICATE);
+        INCOMPLETE_CHAIN, NO_CERTIFICATE, NAME_CONSTRAINT_VIOLATION, WRONG_KEY_USAGE, WEAK_SIGNATURE,
+        INVALID_CERTIFICATE, CHAIN_TOO_LONG);
 
     record Verdict(String reason, String message) {
         boolean ok() {
@@ -66,9 +72,37 @@ final class ChainInspector {
         if (presented.isEmpty()) {
             return new Verdict(NO_CERTIFICATE, "the server presented no certificate");
         }
+        try {
+            return judge(presented, anchors, expectedHost, now);
+        } catch (RuntimeException e) {
+            // a certificate object or the JDK surprised us: a verdict all the same, never an exception out of a probe
+            return new Verdict(INVALID_CERTIFICATE, "the chain cannot be judged: " + e);
+        }
+    }
+
+    private static Verdict judge(List<X509Certificate> presented, Collection<X509Certificate> anchors,
+                                 String expectedHost, Date now) {
         Trust trust = trust(presented, anchors);
-        for (int i : trust.path()) {
-            X509Certificate c = presented.get(i);
+        long t = now.getTime();
+        Candidate best = null;
+        for (Candidate c : trust.paths()) {
+            if (c.problem() == null && c.validFrom() <= t && t <= c.validUntil()) {
+                return hostVerdict(trust, expectedHost);
+            }
+            if (best == null || (best.problem() != null && c.problem() == null)) {
+                best = c;
+            }
+        }
+        Verdict time = timeVerdict(best == null ? trust.walked() : best.certs(), now);
+        if (time != null) {
+            return time;
+        }
+        return best != null ? new Verdict(best.problem().reason(), best.problem().message())
+            : new Verdict(trust.problem().reason(), trust.problem().message());
+    }
+
+    private static Verdict timeVerdict(List<X509Certificate> path, Date now) {
+        for (X509Certificate c : path) {
             if (now.after(c.getNotAfter())) {
                 return new Verdict(EXPIRED, "\"" + c.getSubjectX500Principal().getName() + "\" expired on "
                     + c.getNotAfter().toInstant());
@@ -78,26 +112,37 @@ final class ChainInspector {
                     + c.getNotBefore().toInstant());
             }
         }
-        if (trust.problem() != null) {
-            return new Verdict(trust.problem(), trust.message());
-        }
-        X509Certificate leaf = presented.get(0);
-        if (expectedHost != null && !expectedHost.isEmpty() && !matchesHost(leaf, expectedHost)) {
-            return new Verdict(HOSTNAME_MISMATCH, "the certificate is not valid for \"" + expectedHost + "\" (names: "
-                + CertificateFacts.sans(leaf) + ")");
+        return null;
+    }
+
+    private static Verdict hostVerdict(Trust trust, String expectedHost) {
+        if (expectedHost != null && !expectedHost.isEmpty() && !matchesHost(trust.leafDns(), trust.leafIps(), expectedHost)) {
+            return new Verdict(HOSTNAME_MISMATCH, "the certificate is not valid for \"" + expectedHost
+                + "\": its subject alternative names " + trust.leafNames() + " do not cover it (RFC 6125; the CN is"
+                + " not a name)");
         }
         return new Verdict(OK, "");
     }
 
     /**
-     * What does not depend on the time: the path from the leaf through the presented certificates to an anchor, and
-     * the PKIX validation of it (at a date inside every validity window). Signature checks are the costly part of a
-     * verdict, and the same chain comes back at every run and from every backend, so this is cached by the chain's
-     * bytes and the identity of the anchor list (a changed ca_file is a new list).
-     *
-     * @param path indices into the presented chain, leaf first
+     * One path to an anchor, its first broken rule (null when none) and the window in which all its certificates are
+     * valid.
      */
-    record Trust(int[] path, String problem, String message) {
+    record Candidate(List<X509Certificate> certs, PathRules.Problem problem, long validFrom, long validUntil) {
+    }
+
+    /**
+     * What does not depend on the time: every path to an anchor with the rules it breaks, or why there is none, and
+     * the leaf's names. Signature checks are the costly part of a verdict, and the same chain comes back at every run
+     * and from every backend, so this is cached by the chain's bytes and the identity of the anchor list (a changed
+     * ca_file is a new list); a cache hit does no parsing and no signature check.
+     *
+     * @param paths    paths to an anchor, in the order found (empty when none)
+     * @param walked   when there is no path: the longest partial path, leaf first
+     * @param problem  when there is no path: why
+     */
+    record Trust(List<Candidate> paths, List<X509Certificate> walked, PathRules.Problem problem, List<String> leafDns,
+                 List<byte[]> leafIps, String leafNames) {
     }
 
     /** A chain (compared certificate by certificate: the same object, or the same bytes) and the anchor list. */
@@ -138,120 +183,74 @@ final class ChainInspector {
 
     private static Trust computeTrust(List<X509Certificate> presented, Collection<X509Certificate> anchors) {
         X509Certificate leaf = presented.get(0);
-        List<X509Certificate> path = new ArrayList<>();
-        X509Certificate anchor = null;
-        String trustProblem = null;
-        String trustMessage = null;
-        Set<X509Certificate> visited = new HashSet<>();
-        X509Certificate current = leaf;
-        while (true) {
-            path.add(current);
-            visited.add(current);
-            if (anchors.contains(current)) {
-                anchor = current;
-                break;
-            }
-            X509Certificate issuerAnchor = issuerAmong(current, anchors);
-            if (issuerAnchor != null) {
-                anchor = issuerAnchor;
-                break;
-            }
-            if (CertificateFacts.isSelfIssued(current) && signedBy(current, current)) {
-                trustProblem = current == leaf ? SELF_SIGNED : UNTRUSTED;
-                trustMessage = current == leaf ? "the certificate is self-signed and not in the trusted CAs"
-                    : "the chain ends in \"" + current.getSubjectX500Principal().getName() + "\", which is not a trusted CA";
-                break;
-            }
-            X509Certificate next = issuerAmong(current, presented);
-            if (next == null || visited.contains(next)) {
-                boolean sentCa = current != leaf && current.getBasicConstraints() >= 0;
-                trustProblem = sentCa ? UNTRUSTED : INCOMPLETE_CHAIN;
-                trustMessage = sentCa
-                    ? "the chain ends in CA \"" + current.getSubjectX500Principal().getName() + "\", whose issuer \""
-                        + current.getIssuerX500Principal().getName() + "\" is not a trusted CA"
-                    : "the issuer \"" + current.getIssuerX500Principal().getName() + "\" of \""
-                        + current.getSubjectX500Principal().getName() + "\" was not sent and is not a trusted CA"
-                        + " (missing intermediate?)";
-                break;
-            }
-            current = next;
-        }
-        int[] indices = new int[path.size()];
-        for (int i = 0; i < indices.length; i++) {
-            indices[i] = indexOf(presented, path.get(i));
-        }
-        if (trustProblem == null) {
-            String pkix = pkixProblem(path, anchor);
-            if (pkix != null) {
-                trustProblem = UNTRUSTED;
-                trustMessage = pkix;
-            }
-        }
-        return new Trust(indices, trustProblem, trustMessage);
-    }
-
-    private static int indexOf(List<X509Certificate> list, X509Certificate c) {
-        for (int i = 0; i < list.size(); i++) {
-            if (list.get(i) == c) {
-                return i;
-            }
-        }
-        return 0;
-    }
-
-    private static X509Certificate issuerAmong(X509Certificate c, Collection<X509Certificate> candidates) {
-        for (X509Certificate candidate : candidates) {
-            if (candidate != c && candidate.getSubjectX500Principal().equals(c.getIssuerX500Principal())
-                && signedBy(c, candidate)) {
-                return candidate;
-            }
-        }
-        return null;
-    }
-
-    static boolean signedBy(X509Certificate c, X509Certificate issuer) {
+        List<String> dns = List.of();
+        List<byte[]> ips = List.of();
+        String names = "(none)";
         try {
-            c.verify(issuer.getPublicKey());
-            return true;
-        } catch (GeneralSecurityException | RuntimeException e) {
-            return false;
-        }
-    }
-
-    /**
-     * Full PKIX validation of leaf..(certificate under the anchor); null when valid. Validity periods are judged by
-     * {@link #inspect} at every run, so the validation date is one inside every period when there is one.
-     */
-    private static String pkixProblem(List<X509Certificate> path, X509Certificate anchor) {
-        List<X509Certificate> certs = new ArrayList<>(path);
-        certs.remove(anchor);
-        if (certs.isEmpty()) {
-            return null; // the leaf itself is trusted (pinned)
+            CertificateDer der = CertificateDer.of(leaf);
+            dns = der.dnsNames();
+            ips = der.ipAddresses();
+            names = der.names().isEmpty() ? "(none)" : der.names().stream().map(NameConstraints::show).toList().toString();
+        } catch (RuntimeException e) {
+            names = "(unreadable: " + e.getMessage() + ")";
         }
         try {
-            PKIXParameters params = new PKIXParameters(Set.of(new TrustAnchor(anchor, null)));
-            params.setRevocationEnabled(false);
-            Date latestStart = certs.stream().map(X509Certificate::getNotBefore).max(Date::compareTo).orElseThrow();
-            Date earliestEnd = certs.stream().map(X509Certificate::getNotAfter).min(Date::compareTo).orElseThrow();
-            params.setDate(latestStart.after(earliestEnd) ? new Date() : latestStart);
-            CertPathValidator.getInstance("PKIX").validate(
-                CertificateFactory.getInstance("X.509").generateCertPath(certs), params);
-            return null;
-        } catch (CertPathValidatorException e) {
-            return "PKIX validation failed: " + e.getMessage();
-        } catch (GeneralSecurityException e) {
-            return "PKIX validation failed: " + e.getMessage();
+            PathBuilder.Paths built = PathBuilder.build(presented, anchors);
+            List<Candidate> paths = new ArrayList<>();
+            for (List<X509Certificate> path : built.anchored()) {
+                long from = Long.MIN_VALUE;
+                long until = Long.MAX_VALUE;
+                for (X509Certificate c : path) {
+                    from = Math.max(from, c.getNotBefore().getTime());
+                    until = Math.min(until, c.getNotAfter().getTime());
+                }
+                paths.add(new Candidate(path, PathRules.check(path), from, until));
+            }
+            PathRules.Problem problem = paths.isEmpty() ? noPath(leaf, built) : null;
+            return new Trust(List.copyOf(paths), built.deadEnd(), problem, dns, ips, names);
+        } catch (RuntimeException e) {
+            // the JDK or a certificate surprised us: still a verdict, never an exception out of the probe
+            return new Trust(List.of(), List.of(leaf), new PathRules.Problem(INVALID_CERTIFICATE,
+                "the chain cannot be judged: " + e), dns, ips, names);
         }
     }
 
-    /** RFC 6125: DNS names with a wildcard in the left-most label only, IP literals against IP SANs; no CN fallback. */
+    private static PathRules.Problem noPath(X509Certificate leaf, PathBuilder.Paths built) {
+        if (built.bound() != null) {
+            return new PathRules.Problem(CHAIN_TOO_LONG, "no path to a trusted CA was found within vigil's bounds: "
+                + built.bound());
+        }
+        List<X509Certificate> walked = built.deadEnd().isEmpty() ? List.of(leaf) : built.deadEnd();
+        X509Certificate end = walked.get(walked.size() - 1);
+        if (CertificateFacts.isSelfIssued(end) && PathBuilder.signedBy(end, end)) {
+            return end == leaf
+                ? new PathRules.Problem(SELF_SIGNED, "the certificate is self-signed and not in the trusted CAs")
+                : new PathRules.Problem(UNTRUSTED, "the chain ends in \"" + end.getSubjectX500Principal().getName()
+                    + "\", which is not a trusted CA");
+        }
+        if (end != leaf && end.getBasicConstraints() >= 0) {
+            return new PathRules.Problem(UNTRUSTED, "the chain ends in CA \"" + end.getSubjectX500Principal().getName()
+                + "\", whose issuer \"" + end.getIssuerX500Principal().getName() + "\" is not a trusted CA");
+        }
+        return new PathRules.Problem(INCOMPLETE_CHAIN, "the issuer \"" + end.getIssuerX500Principal().getName()
+            + "\" of \"" + end.getSubjectX500Principal().getName() + "\" was not sent and is not a trusted CA"
+            + " (missing intermediate?)");
+    }
+
+    /** RFC 6125 against the leaf's own SAN bytes (see {@link CertificateDer}); no CN fallback. */
     static boolean matchesHost(X509Certificate leaf, String host) {
+        CertificateDer der = CertificateDer.of(leaf);
+        return matchesHost(der.dnsNames(), der.ipAddresses(), host);
+    }
+
+    /** DNS names with a wildcard in the left-most label only, IP literals against IP SANs. */
+    static boolean matchesHost(List<String> dnsNames, List<byte[]> ipAddresses, String host) {
         String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
         if (isIpLiteral(h)) {
             try {
-                InetAddress wanted = InetAddress.getByName(h);
-                for (String ip : CertificateFacts.ipAddresses(leaf)) {
-                    if (InetAddress.getByName(ip).equals(wanted)) {
+                byte[] wanted = InetAddress.getByName(h).getAddress();
+                for (byte[] ip : ipAddresses) {
+                    if (Arrays.equals(ip, wanted)) {
                         return true;
                     }
                 }
@@ -261,7 +260,7 @@ final class ChainInspector {
             return false;
         }
         String name = normalise(h);
-        for (String dns : CertificateFacts.dnsNames(leaf)) {
+        for (String dns : dnsNames) {
             if (dnsMatches(normalise(dns), name)) {
                 return true;
             }

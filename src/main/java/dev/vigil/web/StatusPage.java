@@ -35,7 +35,7 @@ public final class StatusPage {
             .append("body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}")
             .append("table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:4px 8px;")
             .append("border-bottom:1px solid #ddd;vertical-align:top}th{background:#f4f4f4}")
-            .append(".ok{color:#1a7f37;font-weight:bold}.fail{color:#c62828;font-weight:bold}.pending{color:#777}")
+            .append(".ok{color:#1a7f37;font-weight:bold}.fail{color:#c62828;font-weight:bold}.pending{color:#777}.absent{color:#777}")
             .append("code{background:#f4f4f4;padding:0 3px}.msg{color:#555;font-size:90%}")
             .append("</style></head><body>");
         h.append("<h1>vigil</h1><p>version <code>").append(esc(agent.build().version())).append("</code>, revision <code>")
@@ -59,7 +59,8 @@ public final class StatusPage {
                 h.append("<td class=\"pending\">pending</td><td></td><td>never</td><td></td>");
             } else {
                 boolean ok = last.result().success();
-                h.append("<td class=\"").append(ok ? "ok\">ok" : "fail\">failed").append("</td><td>")
+                String state = last.result().isAbsent() ? "absent\">absent" : ok ? "ok\">ok" : "fail\">failed";
+                h.append("<td class=\"").append(state).append("</td><td>")
                     .append(esc(last.result().reason()));
                 if (!last.result().message().isEmpty()) {
                     h.append("<div class=\"msg\">").append(esc(last.result().message())).append("</div>");

@@ -1,6 +1,7 @@
 package dev.vigil.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -51,7 +52,15 @@ class VigilIT {
             assertEquals(URI.create("http://127.0.0.1:9847/"), agent.base(), "default listen address");
             agent.awaitBody("ready", b -> b.startsWith("ready"), WAIT); // every target of the default has run once
             String metrics = agent.get("metrics").body();
-            assertTrue(metrics.contains("vigil_probe_success{kind=\"tcp\",target=\"kube-apiserver\"}"), metrics);
+            // the test machine is no Kubernetes node: the default's components are absent, not down
+            assertTrue(metrics.contains("vigil_probe_present{kind=\"tcp\",target=\"kube-apiserver\"} 0.0"), metrics);
+            assertTrue(metrics.contains("vigil_probe_present{kind=\"etcd\",target=\"k3s\"} 0.0"), metrics);
+            assertFalse(metrics.contains("vigil_probe_success{kind=\"tcp\",target=\"kube-apiserver\"}"), metrics);
+            assertFalse(metrics.contains("vigil_etcd_local_up"), metrics);
+            assertTrue(metrics.contains("vigil_probe_success{kind=\"certfile\",target=\"kubeadm-pki\"} 1.0"), metrics);
+            String page = agent.get("").body();
+            assertTrue(page.contains("<td class=\"absent\">absent</td><td>absent<div class=\"msg\">not installed on this node"),
+                page);
             assertTrue(metrics.contains("vigil_config_last_reload_successful 1.0"));
             Path file = Files.writeString(dir.resolve("metrics.txt"), metrics);
             Process check = new ProcessBuilder(promtool, "check", "metrics").redirectInput(file.toFile())

@@ -124,11 +124,12 @@ class ChainInspectorTest {
     }
 
     @Test
-    void anIntermediateWithoutCaFlagIsUntrusted() {
+    void anIntermediateWithoutCaFlagIsAnInvalidCertificate() {
         Issued notCa = TestPki.cert("not a ca").issuer(pki.root()).build();
         Issued leaf = TestPki.cert("svc").issuer(notCa).dns("svc").build();
         ChainInspector.Verdict v = ChainInspector.inspect(List.of(leaf.cert(), notCa.cert()), anchors, "svc", Date.from(NOW));
-        assertEquals("untrusted", v.reason(), v.message());
+        assertEquals("invalid_certificate", v.reason(), v.message());
+        assertTrue(v.message().contains("basicConstraints"), v.message());
     }
 
     @Test
@@ -174,5 +175,107 @@ class ChainInspectorTest {
         for (String name : List.of("localhost", "1.2.3", "1.2.3.4.5", "1..2.3", "1234.1.1.1", "1.2.3.", "a.b.c.d", "")) {
             assertFalse(ChainInspector.isIpLiteral(name), name);
         }
+    }
+
+    @Test
+    void theHostCheckReadsTheSansWhetherOrNotTheJdkCheckedNameConstraintsFirst() throws Exception {
+        // the JDK's name-constraints check adds the CN "test.localhost" to the leaf's cached SAN list
+        Issued constrained = TestPki.cert("constrained").ca().issuer(pki.root())
+            .nameConstraints(null, TestPki.subtrees("ip:10.0.0.0/8")).build();
+        Issued leaf = TestPki.cert("test.localhost").issuer(constrained).ip("127.0.0.1").build();
+        try {
+            var params = new java.security.cert.PKIXParameters(
+                java.util.Set.of(new java.security.cert.TrustAnchor(pki.root().cert(), null)));
+            params.setRevocationEnabled(false);
+            java.security.cert.CertPathValidator.getInstance("PKIX").validate(java.security.cert.CertificateFactory
+                .getInstance("X.509").generateCertPath(List.of(leaf.cert(), constrained.cert())), params);
+        } catch (java.security.GeneralSecurityException | RuntimeException e) {
+            // whatever the JDK thinks, it has run
+        }
+        List<X509Certificate> chain = List.of(leaf.cert(), constrained.cert());
+        ChainInspector.Verdict v = ChainInspector.inspect(chain, anchors, "test.localhost", Date.from(NOW));
+        assertEquals("hostname_mismatch", v.reason(), v.message());
+        assertTrue(v.message().contains("iPAddress 127.0.0.1") && !v.message().contains("dNSName"), v.message());
+        assertEquals("ok", verdict(chain, "127.0.0.1"));
+    }
+
+    @Test
+    void aCertificateWhoseMethodsThrowStillGetsAVerdict() {
+        Issued leaf = pki.leaf("svc").dns("svc").build();
+        for (List<X509Certificate> chain : List.of(
+                List.<X509Certificate>of(new ThrowingCertificate(leaf.cert()), pki.intermediate().cert()),
+                List.<X509Certificate>of(leaf.cert(), new ThrowingCertificate(pki.intermediate().cert())))) {
+            ChainInspector.Verdict v = ChainInspector.inspect(chain, anchors, "svc", Date.from(NOW));
+            assertTrue(ChainInspector.VERDICTS.contains(v.reason()), v.reason());
+            assertFalse(v.ok(), v.message());
+            assertFalse(v.message().isEmpty());
+        }
+    }
+
+    @Test
+    void moreIssuerCandidatesThanTheBoundIsChainTooLongNamingTheBound() {
+        List<X509Certificate> chain = new java.util.ArrayList<>();
+        Issued leaf = pki.leaf("svc").dns("svc").withoutKeyIds().build(); // no AKI to pick the right one first
+        chain.add(leaf.cert());
+        for (int i = 0; i < PathBuilder.MAX_ISSUERS_PER_STEP; i++) {
+            chain.add(TestPki.cert("vigil test intermediate").ca().issuer(pki.root()).build().cert()); // same name, other key
+        }
+        chain.add(pki.intermediate().cert());
+        ChainInspector.Verdict v = ChainInspector.inspect(chain, anchors, "svc", Date.from(NOW));
+        assertEquals("chain_too_long", v.reason(), v.message());
+        assertTrue(v.message().contains("more than " + PathBuilder.MAX_ISSUERS_PER_STEP), v.message());
+        chain.remove(1);
+        assertEquals("ok", verdict(chain, "svc"), "within the bound the right issuer is found among look-alikes");
+        chain.set(0, pki.leaf("svc").dns("svc").build().cert());
+        chain.add(1, TestPki.cert("vigil test intermediate").ca().issuer(pki.root()).build().cert());
+        assertEquals("ok", verdict(chain, "svc"), "the authority key identifier puts the right issuer first");
+    }
+
+    @Test
+    void aLongChainNamesTheDepthBound() {
+        Issued issuer = pki.root();
+        List<X509Certificate> chain = new java.util.ArrayList<>();
+        for (int i = 0; i < PathBuilder.MAX_CERTS; i++) {
+            issuer = TestPki.cert("level " + i).ca().issuer(issuer).build();
+            chain.add(0, issuer.cert());
+        }
+        chain.add(0, TestPki.cert("svc").issuer(issuer).dns("svc").build().cert());
+        ChainInspector.Verdict v = ChainInspector.inspect(chain, anchors, "svc", Date.from(NOW));
+        assertEquals("chain_too_long", v.reason(), v.message());
+        assertTrue(v.message().contains("within " + PathBuilder.MAX_CERTS + " certificates"), v.message());
+        assertEquals("ok", verdict(shortChain(), "svc"), "eight intermediates are within the bound");
+    }
+
+    private List<X509Certificate> shortChain() {
+        Issued issuer = pki.root();
+        List<X509Certificate> chain = new java.util.ArrayList<>();
+        for (int i = 0; i < PathBuilder.MAX_CERTS - 2; i++) {
+            issuer = TestPki.cert("short " + i).ca().issuer(issuer).build();
+            chain.add(0, issuer.cert());
+        }
+        chain.add(0, TestPki.cert("svc").issuer(issuer).dns("svc").build().cert());
+        return chain;
+    }
+
+    @Test
+    void nameConstraintMatching() {
+        assertTrue(NameConstraints.dnsWithin("example.com", "example.com"));
+        assertTrue(NameConstraints.dnsWithin("a.b.Example.com", "example.COM"));
+        assertFalse(NameConstraints.dnsWithin("badexample.com", "example.com"));
+        assertFalse(NameConstraints.dnsWithin("example.com", ".example.com"));
+        assertTrue(NameConstraints.dnsWithin("a.example.com", ".example.com"));
+        assertTrue(NameConstraints.dnsWithin("anything.test", ""));
+        assertTrue(NameConstraints.ipWithin(new byte[] {127, 0, 0, 9}, new byte[] {127, 0, 0, 0, -1, -1, -1, 0}));
+        assertFalse(NameConstraints.ipWithin(new byte[] {127, 0, 1, 9}, new byte[] {127, 0, 0, 0, -1, -1, -1, 0}));
+        assertFalse(NameConstraints.ipWithin(new byte[16], new byte[] {0, 0, 0, 0, 0, 0, 0, 0}), "v4 range, v6 address");
+        assertTrue(NameConstraints.emailWithin("a@example.com", "example.com"));
+        assertFalse(NameConstraints.emailWithin("a@x.example.com", "example.com"));
+        assertTrue(NameConstraints.emailWithin("a@x.example.com", ".example.com"));
+        assertTrue(NameConstraints.emailWithin("a@EXAMPLE.com", "a@example.com"));
+        byte[] org = new javax.security.auth.x500.X500Principal("O=vigil test").getEncoded();
+        byte[] under = new javax.security.auth.x500.X500Principal("CN=svc,O=vigil test").getEncoded();
+        byte[] other = new javax.security.auth.x500.X500Principal("CN=svc,O=other").getEncoded();
+        assertTrue(NameConstraints.directoryWithin(under, org));
+        assertFalse(NameConstraints.directoryWithin(other, org));
     }
 }
