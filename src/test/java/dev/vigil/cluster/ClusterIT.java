@@ -57,9 +57,11 @@ class ClusterIT {
      * $s a server; $f, $g etcd followers, $l the etcd leader; $n a server that neither holds the VIP nor leads etcd.
      *
      * <p>Order: the VIP moves twice (keepalived stopped: 2 transitions; partition and heal: 2 more) which stays under
-     * VipFlapping's 6 in 30 minutes; etcd's leader changes only when the partitioned holder leads etcd and when the two
-     * stopped followers come back, which stays under EtcdFrequentLeaderChanges' 3 in an hour (only followers are
-     * stopped). The node is lost last: it is not recreated.
+     * VipFlapping's 6 in 30 minutes. etcd's leader changes (counted by each member) accumulate over an hour for
+     * EtcdFrequentLeaderChanges (more than 3): only followers are stopped (a stopped follower changes no leader; two
+     * stopped make the leader step down, one change), the partition comes after them (the cut-off member and, when
+     * it led, the others count one more), and the lost node is neither the etcd leader nor the VIP holder. The node
+     * is lost last: it is not recreated.
      *
      * <p>The ALERTS series are not inhibited; in Alertmanager EtcdQuorumLost inhibits the member, leader and fault
      * tolerance alerts of the same cluster, and VigilDown the other alerts of its instance.
@@ -75,25 +77,42 @@ class ClusterIT {
             "BackupOverdue{instance=$s,target=k3s-etcd-snapshots}"},
         // the VIP moves (keepalived leaves it on SIGTERM): no VipNotHeld
         {"keepalived stopped on the VIP holder ($h)", "KeepalivedDown{instance=$h}"},
+        // the member's tcp ports (etcd-client, etcd-metrics) close too: their probes are not etcd's alerts
+        {"one etcd follower stopped ($f)", "EtcdMemberDown{instance=$f}", "EtcdNoFaultTolerance{target=k3s}"},
+        // one page for the cluster; the remaining member's own unhealthy /health and the lack of a leader are its
+        // consequences, not second alerts (the rules leave them out while quorum is lost)
+        {"two etcd followers stopped ($f, $g)", "EtcdQuorumLost{target=k3s}", "EtcdMemberDown{instance=$f}",
+            "EtcdMemberDown{instance=$g}"},
         // both sides hold the VIP; the holder's etcd member is cut off from the other two (its /health fails), which
         // keep quorum without fault tolerance
         {"VIP holder partitioned from the other nodes, link up ($h)", "VipSplitBrain{vip=" + SimCluster.VIP + "}",
             "EtcdMemberUnhealthy{instance=$h}", "EtcdNoFaultTolerance{target=k3s}"},
-        {"one etcd follower stopped ($f)", "EtcdMemberDown{instance=$f}", "EtcdNoFaultTolerance{target=k3s}"},
-        {"two etcd followers stopped ($f, $g)", "EtcdQuorumLost{target=k3s}", "EtcdNoLeader{target=k3s}",
-            "EtcdMemberDown{instance=$f}", "EtcdMemberDown{instance=$g}", "EtcdMemberUnhealthy{instance=$l}"},
         // the lost node's agent is gone with it: its etcd member is judged from the others' view
         {"node lost: namespace torn down ($n)", "VigilDown{instance=$n}", "EtcdNoFaultTolerance{target=k3s}"},
     };
 
     /**
-     * Dashboard series this cluster does not produce, each with its reason: no cAdvisor (no container statistics);
-     * etcd in local mode only (the default; cluster-mode series need a client certificate); the VIP's last transition
-     * (only after it moves); the TLS client certificate (no target with one in the default).
+     * Dashboard series this cluster cannot produce with the default configuration, each with its reason: no cAdvisor
+     * (absent: no container statistics); etcd in local mode only (cluster-mode series need a client certificate and an
+     * explicit {@code mode: cluster}); no rsync backup set (hard-link share); the VIPs read from keepalived.conf have no
+     * check port (reachability); a VIP's last transition exists only after it moves; VRRP states, priorities and
+     * transitions need keepalived's DBus, notify FIFO or JSON dump, which this keepalived.conf (like a minimal one)
+     * does not enable; no TLS target with all_addresses or a client certificate; and a healthy cluster has no failing
+     * target for "Failing targets and their reason".
      */
     static final Pattern NOT_PRODUCED_HERE = Pattern.compile("(vigil_container_\\w+|vigil_cadvisor_\\w+"
-        + "|vigil_etcd_(member|quorum|fault_tolerance|members|leader_agreement|client_cert)\\w*"
-        + "|vigil_vip_last_transition_timestamp_seconds|vigil_tls_client_cert\\w+)\\b.*");
+        + "|vigil_etcd_(member|quorum|fault_tolerance|members|leader_agreement|learners|client_cert)\\w*"
+        + "|vigil_backup_hardlink_ratio|vigil_vip_reachable|vigil_vip_last_transition_timestamp_seconds"
+        + "|vigil_keepalived_(vrrp_state|vrrp_priority|transitions_total)|vigil_tls_backend_mismatch"
+        + "|vigil_tls_client_cert\\w+)\\b.*|vigil_probe_reason_info\\{.*reason!=\"ok\".*");
+
+    /**
+     * How long a fault is held at least: VipNotHeld reads {@code max_over_time(vigil_vip_held[1m])}, so an agent that
+     * drops the holder's series is seen by it only after that window (plus the shortened for:).
+     */
+    static Duration hold(String fault) {
+        return fault.startsWith("agent stopped on the VIP holder") ? Duration.ofSeconds(75) : Duration.ZERO;
+    }
 
     private final Map<String, Long> shippedFor = new TreeMap<>();
     private final List<String> failures = new ArrayList<>();
@@ -251,7 +270,7 @@ class ClusterIT {
             if (allFiredAt < 0 && firedAt.keySet().containsAll(expected)) {
                 allFiredAt = now;
             }
-            if (allFiredAt > 0 && now - allFiredAt > SETTLE.toNanos()) {
+            if (allFiredAt > 0 && now - allFiredAt > SETTLE.toNanos() && now - t0 > hold(fault).toNanos()) {
                 break;
             }
             SimCluster.pause(1000);
@@ -269,7 +288,9 @@ class ClusterIT {
             failures.add(title + ": " + problems);
             System.out.println("ClusterIT:   " + problems + "\n" + c.logs(h));
         }
-        System.out.println("ClusterIT:   seen " + seen);
+        Map<String, String> besidesNoise = new TreeMap<>(seen);
+        besidesNoise.keySet().removeAll(noise);
+        System.out.println("ClusterIT:   seen " + besidesNoise + (noise.isEmpty() ? "" : " (and the healthy noise)"));
         if (last) {
             return;
         }
@@ -287,14 +308,20 @@ class ClusterIT {
                 return quiet;
             }, () -> "");
         } catch (AssertionError e) {
-            failures.add(e.getMessage() + " still: " + duringRecovery);
+            Set<String> left = new TreeSet<>();
+            for (Alert a : m.alerts()) {
+                left.add(a.state() + " " + key(c, a, false));
+            }
+            left.removeIf(k -> noise.contains(k.substring(k.indexOf(' ') + 1)));
+            failures.add(title + ": not resolved within " + RECOVERY_DEADLINE.toSeconds() + " s after recovery: " + left);
         }
         duringRecovery.keySet().removeAll(seen.keySet());
         duringRecovery.keySet().removeAll(noise);
         if (!duringRecovery.isEmpty()) {
             failures.add(title + ": new alerts during recovery: " + duringRecovery);
         }
-        System.out.printf("ClusterIT:   recovered in %d s%n", seconds(r0));
+        System.out.printf("ClusterIT:   recovered in %d s; etcd leader changes in the last hour, most on a member: %s%n",
+            seconds(r0), m.query("max(increase(vigil_etcd_leader_changes_total[1h]))").path(0).at("/value/1").asText());
     }
 
     /** Differences between the expected set and what Prometheus held (pending included) during the step. */
@@ -314,8 +341,10 @@ class ClusterIT {
                 continue;
             }
             boolean wanted = expected.stream().anyMatch(e -> matchesKey(e, k));
-            if (!wanted) {
-                problems.add("unexpected " + seen.get(k) + " " + k);
+            if (!wanted && seen.get(k).equals("firing")) {
+                problems.add("unexpected " + k);
+            } else if (!wanted) {
+                System.out.println("ClusterIT:   (pending only, not fired: " + k + ")");
             }
         }
         return problems;

@@ -186,17 +186,26 @@ final class SimCluster implements AutoCloseable {
     }
 
     /**
-     * Cuts {@code n} off from every other node with its link up: blackhole routes both ways between {@code n} and each
-     * other node (this kernel has no tc classifier or netfilter to drop with). The root namespace (Prometheus) still
-     * reaches every node: a partition between the nodes, not between the nodes and the monitoring.
+     * Cuts {@code n} off from every other node with its link up: both ways between {@code n} and each other node, the
+     * neighbour entry of the other's address is pinned to a MAC address nobody has, so the bridge delivers their
+     * frames to no one. (Blackhole routes are not enough: keepalived binds its unicast socket to the interface, and a
+     * lookup bound to a device skips them; this kernel has no tc classifier or netfilter to drop with.) The root
+     * namespace (Prometheus) still reaches every node: a partition between the nodes, not from the monitoring.
      */
     void partition(Node n, boolean cut) throws Exception {
-        String op = cut ? "add" : "del";
         for (Node o : nodes) {
             if (o != n && !o.lost) {
-                sh("ip", "-n", n.ns, "route", op, "blackhole", o.ip + "/32");
-                sh("ip", "-n", o.ns, "route", op, "blackhole", n.ip + "/32");
+                neighbour(n, o.ip, cut);
+                neighbour(o, n.ip, cut);
             }
+        }
+    }
+
+    private static void neighbour(Node in, String ip, boolean cut) throws Exception {
+        if (cut) {
+            sh("ip", "-n", in.ns, "neigh", "replace", ip, "lladdr", "02:00:00:00:de:ad", "nud", "permanent", "dev", "eth0");
+        } else {
+            sh("ip", "-n", in.ns, "neigh", "del", ip, "dev", "eth0");
         }
     }
 
