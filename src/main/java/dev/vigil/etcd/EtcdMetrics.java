@@ -91,10 +91,68 @@ final class EtcdMetrics {
         "Attributes of the local member: id (hex), server and cluster version.",
         "target", "member_id", "version", "cluster_version");
 
+    // local mode: what comes before an outage (MemberSignals). A window without observations repeats the last p99 for up
+    // to LatencyWindows.CARRY_RUNS runs, then gives NaN (LatencyWindows)
+    static final MetricFamily LOCAL_WAL_FSYNC_P99 = MetricFamily.gauge("vigil_etcd_local_wal_fsync_p99_seconds",
+        "99th percentile of the member's WAL fsync latency since the previous run (etcd_disk_wal_fsync_duration_seconds "
+            + "bucket deltas).", "target");
+    static final MetricFamily LOCAL_WAL_FSYNC_SECONDS = MetricFamily.counter("vigil_etcd_local_wal_fsync_seconds_total",
+        "Seconds the member spent in WAL fsyncs (etcd_disk_wal_fsync_duration_seconds_sum).", "target");
+    static final MetricFamily LOCAL_WAL_FSYNCS = MetricFamily.counter("vigil_etcd_local_wal_fsyncs_total",
+        "WAL fsyncs of the member (etcd_disk_wal_fsync_duration_seconds_count).", "target");
+    static final MetricFamily LOCAL_BACKEND_COMMIT_P99 = MetricFamily.gauge("vigil_etcd_local_backend_commit_p99_seconds",
+        "99th percentile of the member's backend commit latency since the previous run "
+            + "(etcd_disk_backend_commit_duration_seconds bucket deltas).", "target");
+    static final MetricFamily LOCAL_BACKEND_COMMIT_SECONDS = MetricFamily.counter(
+        "vigil_etcd_local_backend_commit_seconds_total",
+        "Seconds the member spent in backend commits (etcd_disk_backend_commit_duration_seconds_sum).", "target");
+    static final MetricFamily LOCAL_BACKEND_COMMITS = MetricFamily.counter("vigil_etcd_local_backend_commits_total",
+        "Backend commits of the member (etcd_disk_backend_commit_duration_seconds_count).", "target");
+    static final MetricFamily LOCAL_PEER_RTT_P99 = MetricFamily.gauge("vigil_etcd_local_peer_rtt_p99_seconds",
+        "99th percentile of the round-trip time to a peer since the previous run "
+            + "(etcd_network_peer_round_trip_time_seconds bucket deltas).",
+        "target", "peer");
+    static final MetricFamily LOCAL_PEER_SENT_FAILURES = MetricFamily.counter("vigil_etcd_local_peer_sent_failures_total",
+        "Messages the member failed to send to a peer (etcd_network_peer_sent_failures_total).", "target", "peer");
+    static final MetricFamily LOCAL_PROPOSALS_COMMITTED = MetricFamily.counter(
+        "vigil_etcd_local_proposals_committed_total",
+        "Raft proposals committed: the member's commit index (etcd_server_proposals_committed_total).", "target");
+    static final MetricFamily LOCAL_PROPOSALS_APPLIED = MetricFamily.counter("vigil_etcd_local_proposals_applied_total",
+        "Raft proposals applied: the member's applied index (etcd_server_proposals_applied_total).", "target");
+    static final MetricFamily LOCAL_PROPOSALS_FAILED = MetricFamily.counter("vigil_etcd_local_proposals_failed_total",
+        "Raft proposals that failed (etcd_server_proposals_failed_total): lost leader, no quorum, timeouts.", "target");
+    static final MetricFamily LOCAL_PROPOSALS_PENDING = MetricFamily.gauge("vigil_etcd_local_proposals_pending",
+        "Raft proposals waiting to commit (etcd_server_proposals_pending).", "target");
+    static final MetricFamily LOCAL_APPLY_LAG = MetricFamily.gauge("vigil_etcd_local_apply_lag",
+        "Entries committed but not yet applied by the member: proposals committed minus applied.", "target");
+    static final MetricFamily LOCAL_SLOW_APPLIES = MetricFamily.counter("vigil_etcd_local_slow_applies_total",
+        "Applies that took longer than 100 ms (etcd_server_slow_apply_total).", "target");
+    static final MetricFamily LOCAL_SLOW_READ_INDEXES = MetricFamily.counter("vigil_etcd_local_slow_read_indexes_total",
+        "Read-index requests (linearizable reads) that timed out (etcd_server_slow_read_indexes_total).", "target");
+    static final MetricFamily LOCAL_HEARTBEAT_SEND_FAILURES = MetricFamily.counter(
+        "vigil_etcd_local_heartbeat_send_failures_total",
+        "Heartbeats the leader failed to send on time (etcd_server_heartbeat_send_failures_total).", "target");
+    static final MetricFamily LOCAL_DB_FRAGMENTATION = MetricFamily.gauge("vigil_etcd_local_db_fragmentation_ratio",
+        "Fraction of the backend database file not in use: 1 - size in use / size (defragmentation frees it).",
+        "target");
+    static final MetricFamily LOCAL_GRPC_REQUESTS = MetricFamily.counter("vigil_etcd_local_grpc_requests_total",
+        "Unary gRPC requests the member handled, every code (grpc_server_handled_total, Defragment excluded).",
+        "target");
+    static final MetricFamily LOCAL_GRPC_FAILED = MetricFamily.counter("vigil_etcd_local_grpc_requests_failed_total",
+        "Unary gRPC requests the member failed, by server-side failure code (grpc_server_handled_total).",
+        "target", "code");
+    static final MetricFamily LOCAL_GRPC_P99 = MetricFamily.gauge("vigil_etcd_local_grpc_unary_p99_seconds",
+        "99th percentile of unary gRPC request latency since the previous run (grpc_server_handling_seconds, "
+            + "served with --metrics=extensive only).", "target");
+
     static final List<MetricFamily> ALL = List.of(MEMBERS, MEMBERS_HEALTHY, QUORUM_SIZE, QUORUM_OK, FAULT_TOLERANCE,
         LEADER_AGREEMENT, LEARNERS, LEADER_CHANGES, CLIENT_CERT_EXPIRY, MEMBER_UP, MEMBER_HEALTHY, MEMBER_IS_LEADER,
         MEMBER_RAFT_TERM, MEMBER_APPLY_LAG, MEMBER_DB_SIZE, MEMBER_DB_IN_USE, MEMBER_DB_QUOTA, MEMBER_ALARM, MEMBER_INFO, LOCAL_UP,
         LOCAL_HEALTH, LOCAL_READY, LOCAL_HAS_LEADER, LOCAL_IS_LEADER, LOCAL_IS_LEARNER, LOCAL_DB_SIZE, LOCAL_DB_IN_USE,
         LOCAL_DB_QUOTA, LOCAL_ACTIVE_PEERS, LOCAL_CLUSTER_MEMBERS, LOCAL_MEMBERS_REACHABLE, LOCAL_QUORUM_OK,
-        LOCAL_FAULT_TOLERANCE, LOCAL_INFO);
+        LOCAL_FAULT_TOLERANCE, LOCAL_INFO, LOCAL_WAL_FSYNC_P99, LOCAL_WAL_FSYNC_SECONDS, LOCAL_WAL_FSYNCS,
+        LOCAL_BACKEND_COMMIT_P99, LOCAL_BACKEND_COMMIT_SECONDS, LOCAL_BACKEND_COMMITS, LOCAL_PEER_RTT_P99,
+        LOCAL_PEER_SENT_FAILURES, LOCAL_PROPOSALS_COMMITTED, LOCAL_PROPOSALS_APPLIED, LOCAL_PROPOSALS_FAILED,
+        LOCAL_PROPOSALS_PENDING, LOCAL_APPLY_LAG, LOCAL_SLOW_APPLIES, LOCAL_SLOW_READ_INDEXES,
+        LOCAL_HEARTBEAT_SEND_FAILURES, LOCAL_DB_FRAGMENTATION, LOCAL_GRPC_REQUESTS, LOCAL_GRPC_FAILED, LOCAL_GRPC_P99);
 }

@@ -24,6 +24,7 @@ final class LocalProbe implements Probe {
     private final URI endpoint;
     private final EtcdHttp http;
     private final LeaderChanges leaderChanges = new LeaderChanges();
+    private final LatencyWindows windows = new LatencyWindows();
 
     LocalProbe(String target, EtcdKind.Spec spec) {
         this.target = target;
@@ -133,6 +134,7 @@ final class LocalProbe implements Probe {
         samples.add(EtcdMetrics.LOCAL_FAULT_TOLERANCE.sample(page.membersReachable() - page.quorumSize(), target));
         samples.add(EtcdMetrics.LOCAL_INFO.sample(1, target, page.serverId(), page.version(), page.clusterVersion()));
         page.leaderChangesSeen().ifPresent(leaderChanges::observeCounter);
+        addSignals(page, samples, details);
         details.put("member", page.serverId() + " version " + page.version());
         details.put("leader", page.hasLeader().orElse(0) > 0
             ? (page.isLeader().orElse(0) > 0 ? "this member" : "another member") : "none");
@@ -142,6 +144,51 @@ final class LocalProbe implements Probe {
             details.put("db size", String.format("%.0f bytes (in use %.0f, quota %.0f)", page.dbSize().getAsDouble(),
                 page.dbSizeInUse().orElse(Double.NaN), page.quotaBytes().orElse(Double.NaN)));
         }
+    }
+
+    /** Disk, network, raft and gRPC signals; the p99s cover the window since the previous run. */
+    private void addSignals(MetricsPage page, List<Sample> samples, Map<String, String> details) {
+        MemberSignals s = page.signals();
+        if (page.dbSize().isPresent() && page.dbSizeInUse().isPresent() && page.dbSize().getAsDouble() > 0) {
+            double ratio = 1 - page.dbSizeInUse().getAsDouble() / page.dbSize().getAsDouble();
+            samples.add(EtcdMetrics.LOCAL_DB_FRAGMENTATION.sample(Math.max(0, ratio), target));
+        }
+        if (s.walFsync().present()) {
+            double p99 = windows.p99("wal", s.walFsync());
+            samples.add(EtcdMetrics.LOCAL_WAL_FSYNC_P99.sample(p99, target));
+            samples.add(EtcdMetrics.LOCAL_WAL_FSYNC_SECONDS.sample(s.walFsync().sum(), target));
+            samples.add(EtcdMetrics.LOCAL_WAL_FSYNCS.sample(s.walFsync().count(), target));
+            details.put("wal fsync p99", millis(p99));
+        }
+        if (s.backendCommit().present()) {
+            double p99 = windows.p99("commit", s.backendCommit());
+            samples.add(EtcdMetrics.LOCAL_BACKEND_COMMIT_P99.sample(p99, target));
+            samples.add(EtcdMetrics.LOCAL_BACKEND_COMMIT_SECONDS.sample(s.backendCommit().sum(), target));
+            samples.add(EtcdMetrics.LOCAL_BACKEND_COMMITS.sample(s.backendCommit().count(), target));
+            details.put("backend commit p99", millis(p99));
+        }
+        s.peerRoundTrip().forEach((peer, h) -> samples.add(
+            EtcdMetrics.LOCAL_PEER_RTT_P99.sample(windows.p99("peer " + peer, h), target, peer)));
+        s.peerSentFailures().forEach((peer, v) -> samples.add(
+            EtcdMetrics.LOCAL_PEER_SENT_FAILURES.sample(v, target, peer)));
+        add(samples, EtcdMetrics.LOCAL_PROPOSALS_COMMITTED, s.proposal("committed"));
+        add(samples, EtcdMetrics.LOCAL_PROPOSALS_APPLIED, s.proposal("applied"));
+        add(samples, EtcdMetrics.LOCAL_PROPOSALS_FAILED, s.proposal("failed"));
+        add(samples, EtcdMetrics.LOCAL_PROPOSALS_PENDING, s.proposal("pending"));
+        add(samples, EtcdMetrics.LOCAL_APPLY_LAG, s.applyLag());
+        add(samples, EtcdMetrics.LOCAL_SLOW_APPLIES, s.slowApplies());
+        add(samples, EtcdMetrics.LOCAL_SLOW_READ_INDEXES, s.slowReadIndexes());
+        add(samples, EtcdMetrics.LOCAL_HEARTBEAT_SEND_FAILURES, s.heartbeatSendFailures());
+        add(samples, EtcdMetrics.LOCAL_GRPC_REQUESTS, s.grpcRequests());
+        s.grpcFailures().forEach((code, v) -> samples.add(EtcdMetrics.LOCAL_GRPC_FAILED.sample(v, target, code)));
+        if (s.grpcHandling().present()) {
+            samples.add(EtcdMetrics.LOCAL_GRPC_P99.sample(windows.p99("grpc", s.grpcHandling()), target));
+        }
+        windows.next();
+    }
+
+    private static String millis(double seconds) {
+        return Double.isNaN(seconds) ? "no observation since the previous run" : String.format("%.1f ms", seconds * 1000);
     }
 
     private void add(List<Sample> samples, dev.vigil.probe.MetricFamily family, OptionalDouble value) {

@@ -14,7 +14,9 @@ import java.util.TreeSet;
 /**
  * The facts vigil reads from the {@code /metrics} page of one etcd member (Prometheus text format 0.0.4). A small
  * streaming parser: it reads at most {@link #MAX_BYTES}, skips every series it does not need without parsing it, and
- * keeps only the handful below, so a 150 KB page costs a few KB of memory.
+ * keeps only the handful below and the {@link MemberSignals} (a few histograms and counters), so a 150 KB page costs
+ * a few KB of memory. Besides {@code etcd_} series it reads gRPC's {@code grpc_server_handled_total} and
+ * {@code grpc_server_handling_seconds}, the only foreign families etcd serves that vigil needs.
  *
  * <p>The member's own view of its cluster comes from its per-peer series: every peer it has a transport to shows up
  * as {@code Remote} of {@code etcd_network_active_peers} and {@code etcd_network_disconnected_peers_total}, as
@@ -24,7 +26,7 @@ import java.util.TreeSet;
 record MetricsPage(OptionalDouble hasLeader, OptionalDouble isLeader, OptionalDouble isLearner,
                    OptionalDouble leaderChangesSeen, OptionalDouble dbSize, OptionalDouble dbSizeInUse,
                    OptionalDouble quotaBytes, int activePeers, Set<String> peers, String serverId, String version,
-                   String clusterVersion) {
+                   String clusterVersion, MemberSignals signals) {
     static final int MAX_BYTES = 8 << 20;
     static final int MAX_LINE = 64 << 10;
     /** etcd advises at most 7 voting members; more peer ids than this on one page is not a cluster vigil judges. */
@@ -81,6 +83,7 @@ record MetricsPage(OptionalDouble hasLeader, OptionalDouble isLeader, OptionalDo
         private String version = "";
         private String clusterVersion = "";
         private boolean sawEtcd;
+        private final MemberSignals.Collector signals = new MemberSignals.Collector();
 
         void feed(byte[] buf, int off, int len) throws Json.BadResponse {
             total += len;
@@ -116,10 +119,14 @@ record MetricsPage(OptionalDouble hasLeader, OptionalDouble isLeader, OptionalDo
                 nameEnd++;
             }
             String name = line.substring(0, nameEnd);
-            if (!name.startsWith("etcd_")) {
+            boolean etcd = name.startsWith("etcd_");
+            if (!etcd && !name.startsWith("grpc_server_handl")) {
                 return;
             }
-            sawEtcd = true;
+            sawEtcd |= etcd;
+            if (MemberSignals.wanted(name)) {
+                signals.line(name, line, MetricsPage::sample, this::peer);
+            }
             switch (name) {
                 case "etcd_server_has_leader", "etcd_server_is_leader", "etcd_server_is_learner",
                      "etcd_server_leader_changes_seen_total", "etcd_mvcc_db_total_size_in_bytes",
@@ -170,7 +177,7 @@ record MetricsPage(OptionalDouble hasLeader, OptionalDouble isLeader, OptionalDo
             return new MetricsPage(opt(values, "etcd_server_has_leader"), opt(values, "etcd_server_is_leader"),
                 opt(values, "etcd_server_is_learner"), opt(values, "etcd_server_leader_changes_seen_total"), dbSize,
                 opt(values, "etcd_mvcc_db_total_size_in_use_in_bytes"), opt(values, "etcd_server_quota_backend_bytes"),
-                active.size(), peers, serverId, version, clusterVersion);
+                active.size(), peers, serverId, version, clusterVersion, signals.finish());
         }
     }
 

@@ -31,6 +31,7 @@ final class EtcdTestCluster implements AutoCloseable {
     private final Process[] members;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final List<String> extraFlags = new ArrayList<>();
+    private Path dataRoot;
 
     /**
      * {@code founders} members form the cluster; ports are reserved for {@code size} in all, the others join later
@@ -78,6 +79,17 @@ final class EtcdTestCluster implements AutoCloseable {
         return this;
     }
 
+    /** Puts the members' data directories under {@code root} (e.g. a slowed device) instead of the test directory. */
+    EtcdTestCluster withDataRoot(Path root) {
+        dataRoot = root;
+        return this;
+    }
+
+    /** The pid of member {@code i}'s process (it must be running). */
+    long pid(int i) {
+        return members[i].pid();
+    }
+
     String name(int i) {
         return "m" + (i + 1);
     }
@@ -112,7 +124,8 @@ final class EtcdTestCluster implements AutoCloseable {
         String crt = pki.dir.resolve("server.crt").toString();
         String key = pki.dir.resolve("server.key").toString();
         String ca = pki.caCert("ca").toString();
-        List<String> cmd = new ArrayList<>(List.of(etcd, "--name", name(i), "--data-dir", dir.resolve(name(i)).toString(),
+        List<String> cmd = new ArrayList<>(List.of(etcd, "--name", name(i), "--data-dir",
+            (dataRoot != null ? dataRoot : dir).resolve(name(i)).toString(),
             "--listen-client-urls", clientUrl(i).toString(), "--advertise-client-urls", clientUrl(i).toString(),
             "--listen-peer-urls", "https://127.0.0.1:" + peerPorts[i],
             "--initial-advertise-peer-urls", "https://127.0.0.1:" + peerPorts[i],

@@ -55,6 +55,56 @@ class LocalProbeTest {
             + "\"], timeout: " + TIMEOUT.toSeconds() + "s}]}");
     }
 
+    /**
+     * The leader page after 10 more fsyncs of about a second (between 0.512 and 1.024 s): its cumulative p99 is still
+     * 2 ms, the window between the two runs says about 1 s. Also 3000 entries committed and not yet applied.
+     */
+    private static String slowDiskPage() throws Exception {
+        String page = new String(EtcdAnswersTest.fixture("metrics-leader.txt"), StandardCharsets.UTF_8);
+        StringBuilder out = new StringBuilder();
+        for (String line : page.split("\n")) {
+            java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("^etcd_disk_wal_fsync_duration_seconds_bucket\\{le=\"([^\"]+)\"} 12$").matcher(line);
+            if (m.matches() && (m.group(1).equals("+Inf") || Double.parseDouble(m.group(1)) >= 1.024)) {
+                line = line.replace("} 12", "} 22");
+            }
+            line = line.replace("etcd_disk_wal_fsync_duration_seconds_count 12", "etcd_disk_wal_fsync_duration_seconds_count 22")
+                .replace("etcd_server_proposals_committed_total 12", "etcd_server_proposals_committed_total 3012");
+            out.append(line).append('\n');
+        }
+        return out.toString();
+    }
+
+    @Test
+    void latencyIsMeasuredOverTheWindowBetweenTwoRuns() throws Exception {
+        page("/health", fixture(200, "health-ok.json"));
+        page("/metrics", fixture(200, "metrics-leader.txt"));
+        Probe probe = probe();
+        ProbeRuns.Run first = ProbeRuns.run(probe, TIMEOUT);
+        assertTrue(Double.isNaN(first.get(EtcdMetrics.LOCAL_WAL_FSYNC_P99, "node")), "no window before the second run");
+        assertEquals(12, first.get(EtcdMetrics.LOCAL_WAL_FSYNCS, "node"));
+        assertEquals(0.2, first.get(EtcdMetrics.LOCAL_DB_FRAGMENTATION, "node"), 1e-9, "16384 in use of 20480");
+        assertEquals(0, first.get(EtcdMetrics.LOCAL_APPLY_LAG, "node"));
+        assertEquals(0, first.get(EtcdMetrics.LOCAL_GRPC_FAILED, "node", "Unavailable"));
+        assertEquals(7, first.result().samples().stream()
+            .filter(x -> x.family().equals(EtcdMetrics.LOCAL_GRPC_FAILED)).count(), "every failure code, from 0 on");
+        mock.reset();
+        page("/health", fixture(200, "health-ok.json"));
+        page("/metrics", response().withStatusCode(200).withBody(slowDiskPage()));
+        ProbeRuns.Run second = ProbeRuns.run(probe, TIMEOUT);
+        assertEquals(0.512 + 0.512 * 9.9 / 10, second.get(EtcdMetrics.LOCAL_WAL_FSYNC_P99, "node"), 1e-9);
+        assertTrue(Double.isNaN(second.get(EtcdMetrics.LOCAL_BACKEND_COMMIT_P99, "node")), "no commit in the window");
+        assertEquals(22, second.get(EtcdMetrics.LOCAL_WAL_FSYNCS, "node"));
+        assertEquals(3000, second.get(EtcdMetrics.LOCAL_APPLY_LAG, "node"));
+        assertEquals(3012, second.get(EtcdMetrics.LOCAL_PROPOSALS_COMMITTED, "node"));
+        assertTrue(second.result().details().get("wal fsync p99").endsWith(" ms"), second.toString());
+        mock.reset();
+        page("/health", fixture(200, "health-ok.json"));
+        page("/metrics", fixture(200, "metrics-leader.txt")); // the counters went down: the member restarted
+        ProbeRuns.Run third = ProbeRuns.run(probe, TIMEOUT);
+        assertEquals(0.00194, third.get(EtcdMetrics.LOCAL_WAL_FSYNC_P99, "node"), 1e-9, "everything since the restart");
+    }
+
     @Test
     void healthyLeaderWithoutReadyz() throws Exception {
         page("/health", fixture(200, "health-ok.json"));

@@ -1,0 +1,166 @@
+package dev.vigil.etcd;
+
+import static dev.vigil.etcd.EtcdMetrics.LOCAL_APPLY_LAG;
+import static dev.vigil.etcd.EtcdMetrics.LOCAL_BACKEND_COMMIT_P99;
+import static dev.vigil.etcd.EtcdMetrics.LOCAL_DB_FRAGMENTATION;
+import static dev.vigil.etcd.EtcdMetrics.LOCAL_DB_IN_USE;
+import static dev.vigil.etcd.EtcdMetrics.LOCAL_DB_SIZE;
+import static dev.vigil.etcd.EtcdMetrics.LOCAL_WAL_FSYNCS;
+import static dev.vigil.etcd.EtcdMetrics.LOCAL_WAL_FSYNC_P99;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vigil.it.Tools;
+import dev.vigil.probe.Probe;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The signals that come before an etcd outage, on a real member (Debian etcd-server): its WAL fsync p99 as vigil's
+ * local mode computes it, with the member's disk fast and then throttled; and fragmentation after many keys were put,
+ * deleted and compacted without a defragmentation (what a Kubernetes API server's 5-minute compaction leaves).
+ */
+class EtcdDiskSignalsIT {
+    private static final Duration TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    /** Writes per second left to the member while throttled: every fsync waits for one or two of them. */
+    private static final int THROTTLED_IOPS = 10;
+    @TempDir
+    static Path pkiDir;
+    private static TestPki pki;
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void makePki() throws Exception {
+        pki = new TestPki(Tools.require("openssl", "openssl"), pkiDir).ca("ca").issue("ca", "server", "pkcs8")
+            .issue("ca", "vigil", "sec1");
+    }
+
+    private static HttpClient client() throws Exception {
+        return HttpClient.newBuilder().sslContext(PemFiles.sslContext(pki.caCert("ca"), pkiDir.resolve("vigil.crt"),
+            pkiDir.resolve("vigil.key"))).build();
+    }
+
+    private static String call(HttpClient client, EtcdTestCluster cluster, String path, String json) throws Exception {
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(cluster.clientUrl(0).resolve(path))
+            .POST(HttpRequest.BodyPublishers.ofString(json)).timeout(Duration.ofSeconds(30)).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), path + ": " + r.body());
+        return r.body();
+    }
+
+    private static String b64(String s) {
+        return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void put(HttpClient client, EtcdTestCluster cluster, int n, String prefix, int valueBytes)
+        throws Exception {
+        String value = Base64.getEncoder().encodeToString(new byte[valueBytes]);
+        for (int i = 0; i < n; i++) {
+            call(client, cluster, "/v3/kv/put", "{\"key\":\"" + b64(prefix + i) + "\",\"value\":\"" + value + "\"}");
+        }
+    }
+
+    private static Probe localProbe(EtcdTestCluster cluster) {
+        return ProbeRuns.probe("etcd:\n  clusters:\n    - {name: local, endpoints: [%s], timeout: %ds}\n"
+            .formatted(cluster.metricsUrl(0), TIMEOUT.toSeconds()));
+    }
+
+    private static ProbeRuns.Run untilAfterWrites(HttpClient client, EtcdTestCluster cluster, Probe probe,
+                                                  java.util.function.Predicate<ProbeRuns.Run> condition)
+        throws Exception {
+        long end = System.nanoTime() + WAIT.toNanos();
+        ProbeRuns.Run last = null;
+        for (int i = 0; System.nanoTime() < end; i++) {
+            put(client, cluster, 1, "tick/" + i + "/", 10);
+            last = ProbeRuns.run(probe, TIMEOUT);
+            try {
+                if (condition.test(last)) {
+                    return last;
+                }
+            } catch (AssertionError e) {
+                // the sample is not there yet
+            }
+        }
+        throw new AssertionError("condition not reached within " + WAIT + "; last run: " + last);
+    }
+
+    @Test
+    void aMemberOnAThrottledDiskShowsItsWalFsyncP99Rise() throws Exception {
+        try (SlowDisk disk = SlowDisk.create(dir);
+             EtcdTestCluster cluster = new EtcdTestCluster(Tools.require("etcd", "etcd-server"), dir, pki, 1)
+                 .withDataRoot(disk.mount())) {
+            cluster.startAll();
+            cluster.awaitLeader(WAIT);
+            disk.admit(cluster.pid(0));
+            HttpClient client = client();
+            Probe probe = localProbe(cluster);
+            ProbeRuns.run(probe, TIMEOUT); // the start of the first window
+
+            put(client, cluster, 100, "fast/", 100);
+            ProbeRuns.Run fast = ProbeRuns.run(probe, TIMEOUT);
+            double fastP99 = fast.get(LOCAL_WAL_FSYNC_P99, "local");
+            double fsyncs = fast.get(LOCAL_WAL_FSYNCS, "local");
+
+            disk.limitWriteIops(THROTTLED_IOPS);
+            put(client, cluster, 20, "slow/", 100);
+            ProbeRuns.Run slow = ProbeRuns.run(probe, TIMEOUT);
+            double slowP99 = slow.get(LOCAL_WAL_FSYNC_P99, "local");
+            disk.limitWriteIops(0);
+            System.err.printf("EtcdDiskSignalsIT: WAL fsync p99 %.1f ms on the loop device, %.1f ms throttled to %d "
+                    + "write IOPS (%.0f fsyncs in all); backend commit p99 %.1f ms then %.1f ms%n", fastP99 * 1000,
+                slowP99 * 1000, THROTTLED_IOPS, slow.get(LOCAL_WAL_FSYNCS, "local"),
+                fast.get(LOCAL_BACKEND_COMMIT_P99, "local") * 1000, slow.get(LOCAL_BACKEND_COMMIT_P99, "local") * 1000);
+            assertTrue(fsyncs >= 100, "a put is an fsync at least: " + fast);
+            assertTrue(slowP99 > 0.1, "above EtcdWalFsyncSlow's 100 ms: " + slow);
+            assertTrue(slowP99 > 3 * fastP99, "fast " + fastP99 + " s, slow " + slowP99 + " s");
+            assertEquals(0, slow.get(LOCAL_APPLY_LAG, "local"), "a single member applies what it commits");
+        }
+    }
+
+    @Test
+    void keysPutDeletedAndCompactedWithoutDefragmentationLeaveAFragmentedDatabase() throws Exception {
+        try (EtcdTestCluster cluster = new EtcdTestCluster(Tools.require("etcd", "etcd-server"), dir, pki, 1)) {
+            cluster.startAll();
+            cluster.awaitLeader(WAIT);
+            HttpClient client = client();
+            Probe probe = localProbe(cluster);
+            ProbeRuns.Run before = ProbeRuns.run(probe, TIMEOUT);
+
+            put(client, cluster, 400, "frag/", 8 << 10);
+            String deleted = call(client, cluster, "/v3/kv/deleterange",
+                "{\"key\":\"" + b64("frag/") + "\",\"range_end\":\"" + b64("frag0") + "\"}");
+            assertTrue(deleted.contains("\"deleted\":\"400\""), deleted);
+            String revision = deleted.replaceAll("(?s).*\"revision\":\"(\\d+)\".*", "$1");
+            call(client, cluster, "/v3/kv/compaction", "{\"revision\":\"" + revision + "\",\"physical\":true}");
+            // bbolt reuses the pages the compaction freed only after a later write transaction, and etcd updates the
+            // size in use at a commit: a small write per round until the probe sees it (the condition decides)
+            ProbeRuns.Run fragmented = untilAfterWrites(client, cluster, probe,
+                r -> r.get(LOCAL_DB_FRAGMENTATION, "local") > 0.5);
+
+            call(client, cluster, "/v3/maintenance/defragment", "{}");
+            ProbeRuns.Run defragmented = untilAfterWrites(client, cluster, probe,
+                r -> r.get(LOCAL_DB_FRAGMENTATION, "local") < 0.5);
+            System.err.printf("EtcdDiskSignalsIT: fragmentation %.2f (in use %.0f of %.0f bytes) at the start, %.2f "
+                    + "(in use %.0f of %.0f) after 400 puts of 8 KiB, their deletion and a compaction, %.2f (in use "
+                    + "%.0f of %.0f) after defrag%n",
+                before.get(LOCAL_DB_FRAGMENTATION, "local"), before.get(LOCAL_DB_IN_USE, "local"),
+                before.get(LOCAL_DB_SIZE, "local"), fragmented.get(LOCAL_DB_FRAGMENTATION, "local"),
+                fragmented.get(LOCAL_DB_IN_USE, "local"), fragmented.get(LOCAL_DB_SIZE, "local"),
+                defragmented.get(LOCAL_DB_FRAGMENTATION, "local"), defragmented.get(LOCAL_DB_IN_USE, "local"),
+                defragmented.get(LOCAL_DB_SIZE, "local"));
+            assertTrue(fragmented.get(LOCAL_DB_SIZE, "local") > 3_000_000, "the file grew with the keys: " + fragmented);
+            assertTrue(defragmented.get(LOCAL_DB_SIZE, "local") < fragmented.get(LOCAL_DB_SIZE, "local") / 2,
+                "defragmentation returns the space: " + defragmented);
+        }
+    }
+}
