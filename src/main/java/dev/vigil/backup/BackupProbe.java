@@ -132,6 +132,17 @@ final class BackupProbe implements Probe {
         return ProbeResult.ok(samples, o.details);
     }
 
+    /** The compression or archive suffix of a backup's file name ("" for none): zip, gz, zst, bz2, xz, lz4. */
+    static String compression(java.nio.file.Path file) {
+        String name = file.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        String ext = dot < 0 ? "" : name.substring(dot + 1).toLowerCase(java.util.Locale.ROOT);
+        return switch (ext) {
+            case "zip", "gz", "tgz", "zst", "bz2", "xz", "lz4" -> ext;
+            default -> "";
+        };
+    }
+
     private Observation observeFiles(Instant now, Deadline deadline) throws IOException, InterruptedException {
         Observation o = new Observation();
         List<Found> found = list();
@@ -150,8 +161,14 @@ final class BackupProbe implements Probe {
             return o;
         }
         o.newestSize = finished.get(0).size;
-        if (finished.size() > 1) {
-            o.previousSize = finished.get(1).size;
+        // sizes compare only between backups stored alike: the first .zip after k3s' --etcd-snapshot-compress was
+        // turned on is a twentieth of the plain snapshot before it, and did not shrink
+        String variant = compression(finished.get(0).path);
+        for (int i = 1; i < finished.size(); i++) {
+            if (compression(finished.get(i).path).equals(variant)) {
+                o.previousSize = finished.get(i).size;
+                break;
+            }
         }
         for (int i = 0; i < Math.min(MAX_CHECKED, finished.size()); i++) {
             Found f = finished.get(i);

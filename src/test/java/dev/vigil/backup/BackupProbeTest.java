@@ -109,6 +109,34 @@ class BackupProbeTest {
         assertEquals(1800.0, values(r).get("vigil_backup_overdue_seconds"));
     }
 
+    /** k3s after --etcd-snapshot-compress was turned on: a .zip follows plain snapshots twenty times its size. */
+    @Test
+    void sizesCompareOnlyBetweenBackupsStoredAlike() throws Exception {
+        put("etcd-snapshot.db", "snap/etcd-snapshot-s1-1763856000", Instant.parse("2026-11-23T00:00:05Z"));
+        Path plain = dir.resolve("snap/etcd-snapshot-s1-1763856000");
+        Path zip = dir.resolve("snap/etcd-snapshot-s1-1763899200.zip");
+        try (java.util.zip.ZipOutputStream z = new java.util.zip.ZipOutputStream(Files.newOutputStream(zip))) {
+            z.putNextEntry(new java.util.zip.ZipEntry("etcd-snapshot-s1-1763899200"));
+            z.write(Files.readAllBytes(plain));
+            z.closeEntry();
+        }
+        Files.setLastModifiedTime(zip, FileTime.from(Instant.parse("2026-11-23T12:00:05Z")));
+        clock.set(Instant.parse("2026-11-23T13:00:00Z"));
+        Probe p = probe("name: k3s\nkind: etcd_snapshot\npath: " + dir + "/snap/*\ncron: \"0 */12 * * *\"\ngrace: 1h");
+        ProbeResult r = run(p);
+        assertTrue(r.success(), r.reason() + " " + r.message());
+        assertTrue(Files.size(zip) * 5 < Files.size(plain), "the zip is much smaller than the plain snapshot");
+        assertEquals(null, values(r).get("vigil_backup_size_change_ratio"), "a .zip is not compared with a plain file");
+
+        Path second = dir.resolve("snap/etcd-snapshot-s1-1763942400.zip");
+        Files.copy(zip, second);
+        Files.setLastModifiedTime(second, FileTime.from(Instant.parse("2026-11-24T00:00:05Z")));
+        clock.set(Instant.parse("2026-11-24T01:00:00Z"));
+        assertEquals(1.0, values(run(p)).get("vigil_backup_size_change_ratio"), "two zips compare");
+        assertEquals("zip", BackupProbe.compression(zip));
+        assertEquals("", BackupProbe.compression(plain));
+    }
+
     @Test
     void cronScheduleIsOverdueOnlyAfterTheMissedRunAndItsGrace() throws Exception {
         put("dump.rdb", "redis/dump.rdb", Instant.parse("2026-11-22T03:00:30Z"));

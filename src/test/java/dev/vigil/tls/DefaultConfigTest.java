@@ -56,15 +56,15 @@ class DefaultConfigTest {
         "plain machine | | ",
         "k3s agent (worker) | var/lib/rancher/k3s/agent/ | tcp/kubelet",
         "k3s server | var/lib/rancher/k3s/agent/,var/lib/rancher/k3s/server/tls/server-ca.crt,var/lib/rancher/k3s/server/db/etcd/"
-            + " | tcp/kube-apiserver,tcp/kubelet,tcp/etcd-client,tcp/etcd-metrics,tls/kube-apiserver,"
+            + " | tcp/kubelet,tls/kube-apiserver,"
             + "backup/k3s-etcd-snapshots,etcd/k3s",
         "k3s server with keepalived | var/lib/rancher/k3s/agent/,var/lib/rancher/k3s/server/tls/server-ca.crt,"
             + "var/lib/rancher/k3s/server/db/etcd/,etc/keepalived/keepalived.conf"
-            + " | tcp/kube-apiserver,tcp/kubelet,tcp/etcd-client,tcp/etcd-metrics,tls/kube-apiserver,"
+            + " | tcp/kubelet,tls/kube-apiserver,"
             + "backup/k3s-etcd-snapshots,keepalived/keepalived,vip/10.0.0.100,etcd/k3s",
         "kubeadm control plane | etc/kubernetes/manifests/kube-apiserver.yaml,etc/kubernetes/manifests/etcd.yaml,"
             + "etc/kubernetes/pki/ca.crt,var/lib/kubelet/config.yaml"
-            + " | tcp/kube-apiserver,tcp/kubelet,tcp/etcd-client,tcp/etcd-metrics,tls/kube-apiserver-kubeadm",
+            + " | tcp/kubelet,tls/kube-apiserver-kubeadm",
     })
     void theDefaultProbesWhatEachRoleOfNodeHasAndNothingElse(String role, String files, String expected,
                                                              @TempDir Path root) throws Exception {
