@@ -64,6 +64,7 @@ public final class KeepalivedKind implements ProbeKind {
         boolean json = section.bool("json_dump", false);
         String jsonFile = section.string("json_file", "/tmp/keepalived.json");
         Duration jsonInterval = section.duration("json_min_interval", Duration.ofMinutes(1));
+        int answerPort = section.integer("answer_port", VipKind.DEFAULT_ANSWER_PORT, 0, 65535);
         List<KeepalivedConf.Instance> instances = List.of();
         if (!confName.isEmpty()) {
             Path conf = paths.resolve(confName);
@@ -91,6 +92,7 @@ public final class KeepalivedKind implements ProbeKind {
             String iface = v.string("interface", "");
             int port = v.integer("check_port", 0, 0, 65535);
             boolean tls = v.bool("check_tls", false);
+            int vipAnswerPort = v.integer("answer_port", answerPort, 0, 65535);
             Timing vipTiming = Timing.read(v, timing);
             v.finish();
             String ip = literal(v, address);
@@ -99,13 +101,13 @@ public final class KeepalivedKind implements ProbeKind {
             }
             seen.add(ip);
             out.add(v, new Target(VipKind.NAME, name.isEmpty() ? ip : name, vipTiming,
-                new VipKind.Spec(ip, iface, instanceOf(instances, ip), port, tls)));
+                new VipKind.Spec(ip, iface, instanceOf(instances, ip), port, tls, vipAnswerPort)));
         }
         for (KeepalivedConf.Instance i : instances) {
             for (String raw : i.vips()) {
                 String ip = raw.contains("/") ? raw.substring(0, raw.indexOf('/')) : raw;
                 if (seen.add(ip)) {
-                    out.add(section, new Target(VipKind.NAME, ip, timing, new VipKind.Spec(ip, i.iface(), i.name(), 0, false)));
+                    out.add(section, new Target(VipKind.NAME, ip, timing, new VipKind.Spec(ip, i.iface(), i.name(), 0, false, answerPort)));
                 }
             }
         }

@@ -24,13 +24,28 @@ public final class VipKind implements ProbeKind {
     static final MetricFamily REACHABLE = MetricFamily.gauge("vigil_vip_reachable",
         "1 if a TCP connection (and a TLS handshake when asked) to the VIP's check_port succeeded from this node.",
         "vip", "port");
+    static final MetricFamily ANSWERS = MetricFamily.gauge("vigil_vip_answers",
+        "From a node that does not hold the VIP: 1 if a host answered at the VIP's address (a TCP connection to its"
+            + " answer_port was accepted or refused), 0 if the address is unreachable (no host owns it); absent when"
+            + " the answer was not conclusive (a silent drop) or this node holds the VIP.", "vip");
     static final MetricFamily TRANSITIONS = MetricFamily.counter("vigil_vip_transitions_total",
         "Times this node gained or lost the VIP, as observed by the agent.", "vip");
     static final MetricFamily LAST_TRANSITION = MetricFamily.gauge("vigil_vip_last_transition_timestamp_seconds",
         "When this node last gained or lost the VIP, as observed by the agent.", "vip");
 
-    /** One VIP to watch. */
-    record Spec(String address, String iface, String instance, int checkPort, boolean checkTls) {
+    /** Port knocked at on the VIP by nodes that do not hold it: vigil's own, open wherever vigil runs. */
+    static final int DEFAULT_ANSWER_PORT = 9847;
+
+    /**
+     * One VIP to watch.
+     *
+     * @param answerPort port a node that does not hold the VIP connects to, to learn whether some host owns the address
+     *                   (accepted or refused both say yes); 0 turns the check off
+     */
+    record Spec(String address, String iface, String instance, int checkPort, boolean checkTls, int answerPort) {
+        Spec(String address, String iface, String instance, int checkPort, boolean checkTls) {
+            this(address, iface, instance, checkPort, checkTls, 0);
+        }
     }
 
     @Override
@@ -55,7 +70,7 @@ public final class VipKind implements ProbeKind {
 
     @Override
     public List<MetricFamily> metrics() {
-        return List.of(HELD, REACHABLE, TRANSITIONS, LAST_TRANSITION);
+        return List.of(HELD, REACHABLE, ANSWERS, TRANSITIONS, LAST_TRANSITION);
     }
 
     /** {@code vigil probe vip 10.0.0.100 [--check-port 6443] [--interface eth0]}. */

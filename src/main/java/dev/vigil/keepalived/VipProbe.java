@@ -65,6 +65,14 @@ final class VipProbe implements Probe {
             samples.add(VipKind.LAST_TRANSITION.sample(lastTransition, spec.address()));
         }
         details.put("held", held ? "yes, on " + holder.get() : "no");
+        if (!held && spec.answerPort() > 0) {
+            Boolean answers = answers(deadline);
+            if (answers != null) {
+                samples.add(VipKind.ANSWERS.sample(answers ? 1 : 0, spec.address()));
+            }
+            details.put("answers", answers == null ? "not conclusive (no answer on port " + spec.answerPort() + ")"
+                : answers ? "yes: another host owns the address" : "no: nobody owns the address");
+        }
         if (!spec.iface().isEmpty() && held && !spec.iface().equals(holder.get())) {
             details.put("note", "held on " + holder.get() + ", configured for " + spec.iface());
         }
@@ -80,6 +88,27 @@ final class VipProbe implements Probe {
         }
         String reason = failure.substring(0, failure.indexOf(' '));
         return ProbeResult.failed(reason, failure.substring(failure.indexOf(' ') + 1), samples, details);
+    }
+
+    /**
+     * Whether some host owns the VIP's address, seen from a node that does not hold it: a TCP connection to the answer
+     * port that is accepted or refused proves an owner (the kernel of the holder answers, whether or not anything
+     * listens); "no route to host" is the address's neighbour resolution failing, so nobody owns it. A silent drop
+     * (a firewall) or a timeout proves nothing: null. This is the network's view, not a count of agents, so the
+     * holder's agent being down does not make the VIP look lost. It takes at most half of the run's time left.
+     */
+    private Boolean answers(Deadline deadline) {
+        int budget = (int) Math.max(1, Math.min(2000, deadline.remaining().toMillis() / 2));
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(vip, spec.answerPort()), budget);
+            return true;
+        } catch (ConnectException e) {
+            return true;
+        } catch (java.net.NoRouteToHostException e) {
+            return false;
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /** The interface (or alias) carrying the address now, if any. */

@@ -96,7 +96,7 @@ class KeepalivedTest {
             """.formatted(dir.resolve("keepalived.conf"))).targets();
         assertEquals(List.of("keepalived/keepalived", "vip/api", "vip/10.99.0.200"), targets.stream().map(Target::key).toList());
         VipKind.Spec api = (VipKind.Spec) targets.get(1).spec();
-        assertEquals(new VipKind.Spec("10.99.0.100", "", "VI_1", 6443, false), api);
+        assertEquals(new VipKind.Spec("10.99.0.100", "", "VI_1", 6443, false, VipKind.DEFAULT_ANSWER_PORT), api);
     }
 
     @Test
@@ -157,6 +157,35 @@ class KeepalivedTest {
         assertEquals(0.0, r.samples().get(0).value());
         VipProbe refused = new VipProbe(new VipKind.Spec("127.0.0.1", "", "", 1, false));
         assertEquals("connect_refused", refused.run(Deadline.after(Duration.ofSeconds(5))).reason());
+    }
+
+    /**
+     * 127.0.0.2 is in lo's 127.0.0.0/8 but not one of its addresses: this node does not hold it, and its kernel answers
+     * there, as the holder of a VIP answers the other nodes whether or not anything listens on the answer port.
+     */
+    @Test
+    void aNodeThatDoesNotHoldTheVipHearsWhetherSomeHostOwnsIt() throws Exception {
+        try (ServerSocket listening = new ServerSocket(0, 10, InetAddress.getByName("127.0.0.2"))) {
+            VipProbe accepted = new VipProbe(new VipKind.Spec("127.0.0.2", "", "", 0, false, listening.getLocalPort()));
+            ProbeResult r = accepted.run(Deadline.after(Duration.ofSeconds(5)));
+            assertEquals("no", r.details().get("held"));
+            assertEquals(1.0, answers(r));
+        }
+        int closed;
+        try (ServerSocket s = new ServerSocket(0, 10, InetAddress.getByName("127.0.0.2"))) {
+            closed = s.getLocalPort();
+        }
+        ProbeResult refused = new VipProbe(new VipKind.Spec("127.0.0.2", "", "", 0, false, closed))
+            .run(Deadline.after(Duration.ofSeconds(5)));
+        assertEquals(1.0, answers(refused), "a refused connection still proves an owner: " + refused.details());
+        ProbeResult off = new VipProbe(new VipKind.Spec("127.0.0.2", "", "", 0, false, 0))
+            .run(Deadline.after(Duration.ofSeconds(5)));
+        assertEquals(null, answers(off), "answer_port 0 turns the check off");
+    }
+
+    private static Double answers(ProbeResult r) {
+        return r.samples().stream().filter(s -> s.family().name().equals("vigil_vip_answers")).map(s -> s.value())
+            .findFirst().orElse(null);
     }
 
     @Test
