@@ -68,16 +68,17 @@ class ClusterIT {
      */
     static final String[][] MATRIX = {
         {"agent stopped on a worker ($w)", "VigilDown{instance=$w}"},
-        // the VIP holder's agent: its vigil_vip_held series go; the VIP is still held (VRRP says so), no VipNotHeld
+        // the VIP holder's agent: its vigil_vip_held series go; the VIP still answers the others (vigil_vip_answers),
+        // so no VipNotHeld
         {"agent stopped on the VIP holder ($h)", "VigilDown{instance=$h}"},
+        // the file k3s keeps (serving-kube-apiserver.crt) is the certificate the endpoint serves: one page, not two
         {"API server certificate replaced by one expiring in 2 days ($s)",
-            "TlsCertificateExpiryCritical{instance=$s,target=kube-apiserver}",
-            "TlsCertificateExpiryCritical{instance=$s,target=k3s-server-tls}"},
+            "TlsCertificateExpiryCritical{instance=$s,target=kube-apiserver}"},
         {"newest snapshot removed, older ones aged past the schedule ($s)",
             "BackupOverdue{instance=$s,target=k3s-etcd-snapshots}"},
         // the VIP moves (keepalived leaves it on SIGTERM): no VipNotHeld
         {"keepalived stopped on the VIP holder ($h)", "KeepalivedDown{instance=$h}"},
-        // the member's tcp ports (etcd-client, etcd-metrics) close too: their probes are not etcd's alerts
+        // the default has no TCP target on etcd's ports: the etcd target alone alerts
         {"one etcd follower stopped ($f)", "EtcdMemberDown{instance=$f}", "EtcdNoFaultTolerance{target=k3s}"},
         // one page for the cluster; the remaining member's own unhealthy /health and the lack of a leader are its
         // consequences, not second alerts (the rules leave them out while quorum is lost)
