@@ -10,6 +10,10 @@ import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
+import io.micronaut.http.MutableHttpResponse;
+import io.micronaut.http.filter.FilterContinuation;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Mono;
 import io.micronaut.http.annotation.RequestFilter;
 import io.micronaut.http.annotation.ServerFilter;
 import io.prometheus.metrics.core.metrics.Counter;
@@ -83,7 +87,18 @@ public final class BasicAuthFilter implements AutoCloseable {
     }
 
     @RequestFilter
-    public CompletableFuture<@Nullable HttpResponse<?>> authenticate(HttpRequest<?> request) {
+    public Publisher<MutableHttpResponse<?>> filter(HttpRequest<?> request,
+                                                   FilterContinuation<Publisher<MutableHttpResponse<?>>> chain) {
+        CompletableFuture<@Nullable MutableHttpResponse<?>> verdict = authenticate(request);
+        if (verdict.isDone() && verdict.getNow(null) == null) {
+            return chain.proceed(); // no users, or a remembered password: on the event loop, no hop
+        }
+        // completes on the bcrypt pool; an empty verdict (null) lets the request through
+        return Mono.fromFuture(verdict).flatMap(r -> Mono.<MutableHttpResponse<?>>just(r))
+            .switchIfEmpty(Mono.defer(() -> Mono.from(chain.proceed())));
+    }
+
+    CompletableFuture<@Nullable MutableHttpResponse<?>> authenticate(HttpRequest<?> request) {
         if (users.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
@@ -121,18 +136,18 @@ public final class BasicAuthFilter implements AutoCloseable {
                 return refuse(hash == null ? "unknown_user" : "bad_password", user, request);
             }, bcrypt);
         } catch (RejectedExecutionException e) {
-            HttpResponse<?> busy = HttpResponse.status(HttpStatus.TOO_MANY_REQUESTS).header(HttpHeaders.RETRY_AFTER, "1")
+            MutableHttpResponse<?> busy = HttpResponse.status(HttpStatus.TOO_MANY_REQUESTS).header(HttpHeaders.RETRY_AFTER, "1")
                 .body("too many password checks in progress; retry later\n");
             count("overloaded", user, request);
             return CompletableFuture.completedFuture(busy);
         }
     }
 
-    private CompletableFuture<@Nullable HttpResponse<?>> refused(String reason, String user, HttpRequest<?> request) {
+    private CompletableFuture<@Nullable MutableHttpResponse<?>> refused(String reason, String user, HttpRequest<?> request) {
         return CompletableFuture.completedFuture(refuse(reason, user, request));
     }
 
-    private HttpResponse<?> refuse(String reason, String user, HttpRequest<?> request) {
+    private MutableHttpResponse<?> refuse(String reason, String user, HttpRequest<?> request) {
         count(reason, user, request);
         return HttpResponse.status(HttpStatus.UNAUTHORIZED).header(HttpHeaders.WWW_AUTHENTICATE, "Basic realm=\"vigil\"")
             .body("unauthorized\n");
