@@ -1,5 +1,6 @@
 package dev.vigil.tls;
 
+import dev.vigil.probe.FileGlob;
 import dev.vigil.config.Secret;
 import dev.vigil.config.HostPaths;
 import dev.vigil.probe.Deadline;
