@@ -129,6 +129,11 @@ public final class Vigil {
             EmbeddedServer server = ctx.getBean(EmbeddedServer.class);
             String host = listen.host().contains(":") ? "[" + listen.host() + "]" : listen.host();
             log.atInfo().addKeyValue("address", host + ":" + server.getPort()).log("listening");
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                // SIGTERM (systemctl stop, kubelet): say so, then stop probing and serving
+                log.atInfo().log("agent stopping");
+                ctx.close();
+            }, "vigil-shutdown"));
             return -1;
         } catch (RuntimeException e) {
             Throwable root = e;

@@ -177,7 +177,6 @@ public final class Agent implements AutoCloseable {
     @PreDestroy
     @Override
     public void close() {
-        LOG.atInfo().addKeyValue("targets", config.targets().size()).log("agent stopping");
         reloads.shutdownNow();
         scheduler.close();
     }
