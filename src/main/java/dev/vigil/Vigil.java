@@ -129,6 +129,10 @@ public final class Vigil {
             EmbeddedServer server = ctx.getBean(EmbeddedServer.class);
             String host = listen.host().contains(":") ? "[" + listen.host() + "]" : listen.host();
             log.atInfo().addKeyValue("address", host + ":" + server.getPort()).log("listening");
+            // SIGTERM (systemctl stop, kubelet): say so. No graceful close here: Netty's quiet period with clients
+            // still connected would hold the exit past systemd's and the kubelet's patience
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> dev.vigil.logging.LogLayout.lastLine(Vigil.class,
+                "agent stopping"), "vigil-shutdown"));
             return -1;
         } catch (RuntimeException e) {
             Throwable root = e;

@@ -1,5 +1,6 @@
 package dev.vigil.agent;
 
+import dev.vigil.config.ConfigError;
 import dev.vigil.config.ConfigException;
 import dev.vigil.config.ConfigLoader;
 import dev.vigil.config.HostPaths;
@@ -10,6 +11,7 @@ import dev.vigil.metrics.ReloadStatus;
 import dev.vigil.metrics.VigilCollector;
 import dev.vigil.probe.ProbeKinds;
 import dev.vigil.probe.Scheduler;
+import dev.vigil.probe.UnexpectedError;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Value;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
@@ -17,6 +19,11 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import jakarta.annotation.PreDestroy;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +43,15 @@ public final class Agent implements AutoCloseable {
     private final BuildInfo build = BuildInfo.current();
     private volatile VigilConfig config;
     private volatile ReloadStatus status;
+    /** One reload at a time; at most one more waits (see {@link #reloadAsync()}). */
+    private final Object reloadLock = new Object();
+    private CompletableFuture<ReloadStatus> pendingReload;
+    private final ThreadPoolExecutor reloads = new ThreadPoolExecutor(1, 1, 1, TimeUnit.MINUTES,
+        new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "vigil-reload");
+            t.setDaemon(true);
+            return t;
+        });
 
     public Agent(@Value("${vigil.config-file:}") String configFile, @Value("${vigil.rootfs:/}") String rootfs,
                  @Value("${vigil.sighup:false}") boolean sighup) throws ConfigException {
@@ -56,7 +72,7 @@ public final class Agent implements AutoCloseable {
         LOG.atInfo().addKeyValue("config", initial.source()).addKeyValue("targets", initial.targets().size())
             .addKeyValue("version", build.version()).log("agent started");
         if (sighup) {
-            SighupHandler.install(this::reload);
+            SighupHandler.install(this::reloadAsync);
         }
     }
 
@@ -70,6 +86,7 @@ public final class Agent implements AutoCloseable {
      */
     public synchronized ReloadStatus reload() {
         ReloadStatus before = status;
+        List<ConfigError> errors;
         try {
             VigilConfig next = load();
             scheduler.apply(next);
@@ -78,13 +95,53 @@ public final class Agent implements AutoCloseable {
                 List.of(), next.source());
             LOG.atInfo().addKeyValue("config", next.source()).addKeyValue("targets", next.targets().size())
                 .log("configuration reloaded");
+            return status;
         } catch (ConfigException e) {
-            status = new ReloadStatus(false, before.lastSuccessMillis(), before.reloads() + 1, before.failures() + 1,
-                e.errors(), before.source());
-            e.errors().forEach(err -> LOG.atError().addKeyValue("error", err.toString())
-                .log("configuration reload refused; the previous configuration keeps running"));
+            errors = e.errors();
+        } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
+            // the scheduler applies all or nothing, so the previous configuration still runs
+            errors = List.of(new ConfigError(configFile, 0, 0, "", "reload failed: " + UnexpectedError.describe(e)));
+            LOG.atError().addKeyValue("error", UnexpectedError.describe(e)).setCause(UnexpectedError.scrub(e))
+                .log("configuration reload failed");
         }
+        status = new ReloadStatus(false, before.lastSuccessMillis(), before.reloads() + 1, before.failures() + 1,
+            errors, before.source());
+        errors.forEach(err -> LOG.atError().addKeyValue("error", err.toString())
+            .log("configuration reload refused; the previous configuration keeps running"));
         return status;
+    }
+
+    /**
+     * {@link #reload()} on the agent's own reload thread, never on the caller's: an HTTP event loop must not read a
+     * file or parse it. Requests that come while a reload waits to start share its result (it reads the file after
+     * they asked), so a storm of requests queues at most one reload behind the running one.
+     */
+    public CompletableFuture<ReloadStatus> reloadAsync() {
+        synchronized (reloadLock) {
+            if (pendingReload != null) {
+                return pendingReload;
+            }
+            CompletableFuture<ReloadStatus> next = new CompletableFuture<>();
+            pendingReload = next;
+            try {
+                reloads.execute(() -> {
+                    synchronized (reloadLock) {
+                        if (pendingReload == next) {
+                            pendingReload = null;
+                        }
+                    }
+                    try {
+                        next.complete(reload());
+                    } catch (Throwable t) {
+                        next.completeExceptionally(t);
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                pendingReload = null;
+                next.completeExceptionally(e);
+            }
+            return next;
+        }
     }
 
     public VigilConfig config() {
@@ -112,14 +169,15 @@ public final class Agent implements AutoCloseable {
         return build;
     }
 
-    /** Config loaded and every target of it probed once. */
+    /** Config loaded, every target of it probed once, and the scheduler still able to run targets. */
     public boolean ready() {
-        return scheduler.firstRoundDone();
+        return scheduler.firstRoundDone() && scheduler.failure().isEmpty();
     }
 
     @PreDestroy
     @Override
     public void close() {
+        reloads.shutdownNow();
         scheduler.close();
     }
 }

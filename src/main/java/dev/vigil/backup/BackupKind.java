@@ -110,10 +110,10 @@ public final class BackupKind implements ProbeKind {
                 s.error("url", "only kind clickhouse_backup reads an API; other kinds read files at path");
             }
             Schedule schedule = schedule(s);
-            long minSize = s.size("min_size", 1);
+            long minSize = s.size("min_size", 1, 0, 1L << 50);
             int keep = s.integer("keep", 0, 0, 100_000);
-            Duration settle = s.duration("settle", Duration.ofMinutes(1));
-            long rate = s.size("verify_rate", 64L << 20);
+            Duration settle = s.duration("settle", Duration.ofMinutes(1), Duration.ZERO, Duration.ofDays(7));
+            long rate = s.size("verify_rate", 64L << 20, 1L << 10, 1L << 40);
             Timing timing = Timing.read(s, sectionTiming);
             s.finish();
             if (name.isEmpty() || (clickhouse ? url == null && path.isEmpty() : path.isEmpty()) || schedule == null) {
@@ -126,8 +126,12 @@ public final class BackupKind implements ProbeKind {
         return out.toList();
     }
 
+    /** Bounds of a backup schedule's {@code every}. */
+    static final Duration MIN_EVERY = Duration.ofMinutes(1);
+    static final Duration MAX_EVERY = Duration.ofDays(366);
+
     private static Schedule schedule(Section s) {
-        Duration grace = s.duration("grace", Duration.ZERO);
+        Duration grace = s.duration("grace", Duration.ZERO, Duration.ZERO, Duration.ofDays(366));
         String zoneName = s.string("timezone", "");
         ZoneId zone = ZoneId.systemDefault();
         if (!zoneName.isEmpty()) {
@@ -142,16 +146,12 @@ public final class BackupKind implements ProbeKind {
         if (hasEvery == hasCron) {
             s.error(hasEvery ? "cron" : "", hasEvery ? "set either every or cron, not both"
                 : "missing the schedule: every (e.g. 24h) or cron (e.g. \"0 3 * * *\")");
-            s.duration("every");
+            s.duration("every", MIN_EVERY, MAX_EVERY);
             s.string("cron");
             return null;
         }
         if (hasEvery) {
-            Duration every = s.duration("every").orElse(null);
-            if (every != null && every.isZero()) {
-                s.error("every", "must be greater than zero");
-                return null;
-            }
+            Duration every = s.duration("every", MIN_EVERY, MAX_EVERY).orElse(null);
             return every == null ? null : new Schedule(every, null, zone, grace);
         }
         try {

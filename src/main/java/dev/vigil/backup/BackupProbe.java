@@ -1,5 +1,7 @@
 package dev.vigil.backup;
 
+import dev.vigil.probe.FileGlob;
+import java.util.PriorityQueue;
 import dev.vigil.config.HostPaths;
 import dev.vigil.probe.Deadline;
 import dev.vigil.probe.Probe;
@@ -7,21 +9,14 @@ import dev.vigil.probe.ProbeResult;
 import dev.vigil.probe.Sample;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystems;
-import java.nio.file.FileVisitOption;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.PathMatcher;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +34,9 @@ import java.util.concurrent.TimeoutException;
 final class BackupProbe implements Probe {
     private static final int MAX_FILES = 10_000;
     private static final int MAX_CHECKED = 10;
+    /** How far in the future a backup's mtime may be before it is a clock problem rather than a write in progress. */
+    static final Duration CLOCK_TOLERANCE = Duration.ofMinutes(5);
+    static final String CLOCK_SKEW = "clock_skew";
     private final String target;
     private final BackupKind.Spec spec;
     private final HostPaths hostPaths;
@@ -148,6 +146,14 @@ final class BackupProbe implements Probe {
         List<Found> found = list();
         Instant settledBefore = now.minus(spec.settle());
         List<Found> finished = new ArrayList<>();
+        if (!found.isEmpty() && found.get(0).mtime.isAfter(now.plus(CLOCK_TOLERANCE))) {
+            // not "in progress" for as long as the clock is wrong: a clock problem, said as such
+            Found f = found.get(0);
+            o.newest = new Integrity(CLOCK_SKEW, f.path + " was modified at " + f.mtime + ", in the future of this node's"
+                + " clock (" + now + "): the clock of the writer or of this node is wrong");
+            o.count = found.size();
+            return o;
+        }
         for (Found f : found) {
             if (f.mtime.isAfter(settledBefore)) {
                 o.inProgress = true;
@@ -213,47 +219,29 @@ final class BackupProbe implements Probe {
         }
     }
 
-    /** Regular files matching the path glob, newest first; at most MAX_FILES. */
+    /**
+     * Regular files matching the path glob (the glob of every kind, {@link FileGlob}), newest first: the newest
+     * MAX_FILES of all matches, kept in a bounded heap while walking, whatever the directory order. A directory that
+     * cannot be read is {@code unreadable}, not an empty set.
+     */
     private List<Found> list() throws IOException {
-        String pattern = hostPaths.resolve(spec.path()).toString();
-        Path base = globBase(pattern);
-        if (!Files.isDirectory(base)) {
-            return List.of();
-        }
-        PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + pattern);
-        int depth = pattern.contains("**") ? Integer.MAX_VALUE
-            : (int) (Path.of(pattern).getNameCount() - base.getNameCount());
-        List<Found> out = new ArrayList<>();
-        Files.walkFileTree(base, EnumSet.noneOf(FileVisitOption.class), depth, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                if (attrs.isRegularFile() && matcher.matches(file) && out.size() < MAX_FILES) {
-                    out.add(new Found(file, attrs.size(), attrs.lastModifiedTime().toInstant(), attrs.fileKey()));
+        FileGlob glob = FileGlob.parse(spec.path());
+        PriorityQueue<Found> newest = new PriorityQueue<>(Comparator.comparing(Found::mtime));
+        List<String> denied = glob.visit(hostPaths, (m, attrs) -> {
+            if (attrs != null && attrs.isRegularFile()) {
+                newest.add(new Found(m.file(), attrs.size(), attrs.lastModifiedTime().toInstant(), attrs.fileKey()));
+                if (newest.size() > MAX_FILES) {
+                    newest.poll();
                 }
-                return FileVisitResult.CONTINUE;
             }
-
-            @Override
-            public FileVisitResult visitFileFailed(Path file, IOException exc) {
-                return FileVisitResult.CONTINUE;
-            }
+            return true;
         });
+        if (!denied.isEmpty()) {
+            throw new AccessDeniedException(denied.get(0));
+        }
+        List<Found> out = new ArrayList<>(newest);
         out.sort(Comparator.comparing(Found::mtime).reversed());
         return out;
-    }
-
-    /** The longest leading part of a glob without wildcards. */
-    static Path globBase(String pattern) {
-        Path p = Path.of(pattern);
-        Path base = p.getRoot() == null ? Path.of("") : p.getRoot();
-        for (Path part : p) {
-            String s = part.toString();
-            if (s.contains("*") || s.contains("?") || s.contains("[") || s.contains("{")) {
-                break;
-            }
-            base = base.resolve(s);
-        }
-        return base.equals(p) ? p.getParent() : base;
     }
 
     private Observation observeTree(Instant now) throws IOException {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import dev.vigil.probe.ProbeFailure;
+import dev.vigil.probe.SeriesLimits;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.OffsetDateTime;
@@ -40,6 +41,9 @@ final class CadvisorApi {
                 }
                 if (r.cgroups.size() >= maxCgroups) {
                     r.cgroupsOverLimit++;
+                    if (c.isContainer()) {
+                        r.containersOverLimit++;
+                    }
                 } else {
                     r.cgroups.put(c.id, c);
                     r.samples++;
@@ -71,7 +75,7 @@ final class CadvisorApi {
                     if (t == JsonToken.START_ARRAY) {
                         while (p.nextToken() != JsonToken.END_ARRAY) {
                             if (alias.isEmpty() && p.currentToken() == JsonToken.VALUE_STRING) {
-                                alias = p.getText();
+                                alias = SeriesLimits.cap(p.getText());
                             } else {
                                 p.skipChildren();
                             }
@@ -240,7 +244,7 @@ final class CadvisorApi {
 
     private static String text(JsonParser p) throws IOException {
         if (p.currentToken() == JsonToken.VALUE_STRING) {
-            return p.getText();
+            return SeriesLimits.cap(p.getText());
         }
         p.skipChildren();
         return "";

@@ -1,5 +1,6 @@
 package dev.vigil.cadvisor;
 
+import dev.vigil.config.Durations;
 import dev.vigil.config.HostPaths;
 import dev.vigil.config.Section;
 import dev.vigil.probe.MetricFamily;
@@ -49,6 +50,9 @@ public final class CadvisorKind implements ProbeKind {
     static final MetricFamily START_TIME = MetricFamily.gauge("vigil_container_start_time_seconds",
         "Start time of the container's current incarnation.", CONTAINER_LABELS);
 
+    /** Upper bound of max_containers: its series stay under the per-target series limit of SeriesLimits. */
+    static final int MAX_CONTAINERS = 2_000;
+
     /** Settings of one cAdvisor target. */
     record Spec(URI url, URI apiUrl, String source, Optional<Path> bearerTokenFile, Optional<Path> caFile, boolean insecureSkipVerify,
                 ContainerFilter filter, int maxContainers, long maxResponseBytes, Duration staleAfter) {
@@ -73,9 +77,9 @@ public final class CadvisorKind implements ProbeKind {
             Optional<Path> ca = t.readableFile("ca_file");
             boolean insecure = t.bool("tls_insecure_skip_verify", false);
             ContainerFilter filter = ContainerFilter.read(t);
-            int max = t.integer("max_containers", 500, 1, 100_000);
-            long maxBytes = t.size("max_response_size", 64L << 20);
-            Duration staleAfter = t.duration("stale_after", Duration.ofMinutes(2));
+            int max = t.integer("max_containers", 500, 1, MAX_CONTAINERS);
+            long maxBytes = t.size("max_response_size", 64L << 20, 1L << 10, 1L << 30);
+            Duration staleAfter = t.duration("stale_after", Duration.ofMinutes(2), Duration.ofSeconds(1), Durations.MAX);
             t.finish();
             if (target.isEmpty()) {
                 continue;

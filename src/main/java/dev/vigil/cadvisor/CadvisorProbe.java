@@ -1,5 +1,6 @@
 package dev.vigil.cadvisor;
 
+import dev.vigil.config.Secret;
 import dev.vigil.probe.Deadline;
 import dev.vigil.probe.Probe;
 import dev.vigil.probe.ProbeFailure;
@@ -13,7 +14,6 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -36,7 +36,12 @@ import javax.net.ssl.TrustManagerFactory;
  * allow, follows them across polls, and exports the biggest {@code max_containers} of them.
  */
 final class CadvisorProbe implements Probe {
-    private static final int MAX_CGROUPS = 50_000;
+    /**
+     * Cgroups kept per poll (containers, pods, slices): with label values capped at {@link
+     * dev.vigil.probe.SeriesLimits#MAX_LABEL_VALUE_LENGTH}, a poll holds at most a few tens of MB whatever cAdvisor
+     * answers. Cgroups beyond it are counted, so the container count stays true.
+     */
+    static final int MAX_CGROUPS = 10_000;
     private final String target;
     private final CadvisorKind.Spec spec;
     private final ContainerTracker tracker;
@@ -74,13 +79,16 @@ final class CadvisorProbe implements Probe {
         List<ContainerTracker.View> views = new ArrayList<>(tracker.observe(containers, now));
         views.sort(Comparator.comparingDouble((ContainerTracker.View v) -> nanToZero(v.stats().workingSetBytes)).reversed());
         int dropped = Math.max(0, views.size() - spec.maxContainers());
+        int total = views.size() + response.containersOverLimit;
         samples.add(CadvisorKind.UP.sample(1, target));
-        samples.add(CadvisorKind.CONTAINERS.sample(views.size(), target));
-        samples.add(CadvisorKind.DROPPED.sample(dropped, target));
+        samples.add(CadvisorKind.CONTAINERS.sample(total, target));
+        samples.add(CadvisorKind.DROPPED.sample(dropped + response.containersOverLimit, target));
         for (ContainerTracker.View v : views.subList(0, views.size() - dropped)) {
             addContainer(samples, v);
         }
-        details.put("containers", views.size() + (dropped > 0 ? " (" + dropped + " over max_containers)" : ""));
+        details.put("containers", total + (dropped > 0 ? " (" + dropped + " over max_containers)" : "")
+            + (response.cgroupsOverLimit > 0 ? " (" + response.cgroupsOverLimit + " cgroups over the limit of "
+            + MAX_CGROUPS + " read per poll: counted, not kept)" : ""));
         details.put("response", response.bytes + " bytes from " + (resolvedSource != null ? resolvedSource : spec.source()));
         if (response.maxTimestampMillis > 0) {
             double age = Math.max(0, (now - response.maxTimestampMillis) / 1000.0);
@@ -187,12 +195,23 @@ final class CadvisorProbe implements Probe {
         request.timeout(deadline.budget(Duration.ofHours(1))).header("Accept-Encoding", "gzip");
         if (spec.bearerTokenFile().isPresent()) {
             // re-read every poll: projected service-account tokens rotate
-            request.header("Authorization", "Bearer " + readToken(spec.bearerTokenFile().get()));
+            Secret token = readToken(spec.bearerTokenFile().get());
+            try {
+                request.header("Authorization", "Bearer " + token.reveal());
+            } catch (IllegalArgumentException e) {
+                // the JDK quotes the whole header value in this message: never pass it on
+                throw new ProbeFailure("auth_rejected", "bearer_token_file " + spec.bearerTokenFile().get()
+                    + ": the HTTP client refuses the token as a header value");
+            }
         }
         HttpResponse<InputStream> response;
         java.net.URI url = request.build().uri();
         try {
             response = client(deadline).send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+        } catch (IllegalArgumentException e) {
+            // a library message may quote a header or the URL: only its kind is kept
+            throw new ProbeFailure("connect_failed", "the HTTP client refused the request to " + url
+                + " (" + e.getClass().getSimpleName() + ")");
         } catch (HttpConnectTimeoutException e) {
             throw new ProbeFailure("connect_timeout", "no connection to " + url + " within the timeout");
         } catch (HttpTimeoutException e) {
@@ -267,11 +286,11 @@ final class CadvisorProbe implements Probe {
         }
     }
 
-    private static String readToken(Path file) throws ProbeFailure {
+    private static Secret readToken(Path file) throws ProbeFailure {
         try {
-            return Files.readString(file, StandardCharsets.UTF_8).trim();
-        } catch (IOException e) {
-            throw new ProbeFailure("auth_rejected", "cannot read bearer_token_file " + file + ": " + e.getMessage());
+            return Secret.read(file, "bearer_token_file", true);
+        } catch (Secret.Unusable e) {
+            throw new ProbeFailure("auth_rejected", e.getMessage());
         }
     }
 

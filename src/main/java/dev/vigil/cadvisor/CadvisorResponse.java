@@ -2,6 +2,7 @@ package dev.vigil.cadvisor;
 
 import dev.vigil.probe.ExpositionLines;
 import dev.vigil.probe.ProbeFailure;
+import dev.vigil.probe.SeriesLimits;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -11,8 +12,8 @@ import java.util.Set;
 
 /**
  * Reads a cAdvisor {@code /metrics} exposition (or the kubelet's {@code /metrics/cadvisor}) as a stream, keeping per
- * cgroup only the few series vigil exports. Memory is bounded by {@code maxCgroups} and {@code maxBytes}, not by the
- * size of the response.
+ * cgroup only the few series vigil exports. Memory is bounded by {@code maxCgroups} and the label length limit of
+ * {@link SeriesLimits}, not by the size or shape of the response; cgroups beyond the limit are counted, not kept.
  */
 final class CadvisorResponse {
     static final String WORKING_SET = "container_memory_working_set_bytes";
@@ -32,7 +33,9 @@ final class CadvisorResponse {
     boolean scrapeError;
     long bytes;
     int samples;
+    /** Cgroups beyond {@code maxCgroups}: not kept, but counted (containers among them in {@link #containersOverLimit}). */
     int cgroupsOverLimit;
+    int containersOverLimit;
 
     static CadvisorResponse read(InputStream in, long maxBytes, int maxCgroups) throws IOException, ProbeFailure {
         CadvisorResponse r = new CadvisorResponse();
@@ -119,7 +122,15 @@ final class CadvisorResponse {
         CgroupStats c = cgroups.get(id);
         if (c == null) {
             if (cgroups.size() >= maxCgroups) {
-                cgroupsOverLimit++;
+                // counted once per cgroup (each has one working-set line), with nothing kept
+                if (WORKING_SET.equals(name)) {
+                    cgroupsOverLimit++;
+                    CgroupStats probe = new CgroupStats(id);
+                    labels(probe, l.labels());
+                    if (probe.isContainer()) {
+                        containersOverLimit++;
+                    }
+                }
                 return;
             }
             c = new CgroupStats(id);
@@ -154,10 +165,10 @@ final class CadvisorResponse {
     /** Kubelet labels (container, pod, namespace) or cAdvisor's Docker labels, whichever the response has. */
     private static void labels(CgroupStats c, Map<String, String> labels) {
         if (c.image.isEmpty()) {
-            c.image = labels.getOrDefault("image", "");
+            c.image = SeriesLimits.cap(labels.getOrDefault("image", ""));
         }
         if (c.name.isEmpty()) {
-            c.name = labels.getOrDefault("name", "");
+            c.name = SeriesLimits.cap(labels.getOrDefault("name", ""));
         }
         if (c.container.isEmpty()) {
             c.container = first(labels, "container", "container_name", "container_label_io_kubernetes_container_name");
@@ -174,7 +185,7 @@ final class CadvisorResponse {
         for (String k : keys) {
             String v = labels.get(k);
             if (v != null && !v.isEmpty()) {
-                return v;
+                return SeriesLimits.cap(v);
             }
         }
         return "";

@@ -31,6 +31,8 @@ public final class ConfigLoader {
     public static final String EMBEDDED_NAME = "<embedded>";
     public static final String EMBEDDED_RESOURCE = "/vigil-default.yml";
     static final int MAX_CONCURRENCY_LIMIT = 4096;
+    /** The largest configuration file read (a real one is a few KiB). */
+    public static final int MAX_CONFIG_BYTES = 1 << 20;
 
     private final ProbeKinds kinds;
     private final HostPaths hostPaths;
@@ -41,17 +43,38 @@ public final class ConfigLoader {
     }
 
     public VigilConfig load(Path file) throws ConfigException {
+        return parse(file.toString(), read(file, MAX_CONFIG_BYTES));
+    }
+
+    /**
+     * Reads a configuration file of at most {@code maxBytes}. Only a regular file is opened: a FIFO or a device would
+     * block the reader (or never end), and the size is checked while reading, so a huge file costs no more memory than
+     * the limit.
+     */
+    public static String read(Path file, int maxBytes) throws ConfigException {
         String text;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            if (Files.exists(file) && !Files.isRegularFile(file)) {
+                throw single(file.toString(), Files.isDirectory(file) ? "is a directory, expected a file"
+                    : "is not a regular file (a FIFO, socket or device); refused so that reading cannot block");
+            }
+            byte[] bytes;
+            try (InputStream in = Files.newInputStream(file)) {
+                bytes = in.readNBytes(maxBytes + 1);
+            }
+            if (bytes.length > maxBytes) {
+                throw single(file.toString(), "file is larger than " + Sizes.format(maxBytes)
+                    + ", the limit of a configuration file");
+            }
+            text = new String(bytes, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw single(file.toString(), "file does not exist");
         } catch (AccessDeniedException e) {
             throw single(file.toString(), "file is not readable by this user");
         } catch (IOException e) {
-            throw single(file.toString(), "cannot read: " + e.getMessage());
+            throw single(file.toString(), "cannot read: " + e.getClass().getSimpleName());
         }
-        return parse(file.toString(), text);
+        return text;
     }
 
     public VigilConfig loadEmbedded() throws ConfigException {
@@ -89,6 +112,7 @@ public final class ConfigLoader {
             throw new ConfigException(reader.errors());
         }
 
+        UrlCredentials.check(reader, root);
         Section top = Section.root(reader, root);
         Section defaultsSection = top.section("defaults");
         Timing defaults = Timing.read(defaultsSection, Timing.BUILT_IN);
@@ -121,7 +145,7 @@ public final class ConfigLoader {
         return new VigilConfig(name, defaults, maxConcurrent, targets);
     }
 
-    private static ConfigException single(String file, String message) {
+    static ConfigException single(String file, String message) {
         return new ConfigException(List.of(new ConfigError(file, 0, 0, "", message)));
     }
 }

@@ -37,11 +37,11 @@ public final class ConfigReader {
                 column = mark.getColumn() + 1;
             }
         }
-        errors.add(new ConfigError(file, line, column, path, message));
+        errors.add(new ConfigError(file, line, column, path, UrlCredentials.redact(message)));
     }
 
     public void error(int line, int column, String path, String message) {
-        errors.add(new ConfigError(file, line, column, path, message));
+        errors.add(new ConfigError(file, line, column, path, UrlCredentials.redact(message)));
     }
 
     public List<ConfigError> errors() {

@@ -10,6 +10,8 @@ import java.util.regex.Pattern;
  */
 public final class Durations {
     private static final Pattern PART = Pattern.compile("(\\d+)(ms|s|m|h|d|w|y)");
+    /** Far beyond every option's bound, and far below where milliseconds or nanoseconds overflow a long. */
+    public static final Duration MAX = Duration.ofDays(36_500);
     private static final String[] ORDER = {"y", "w", "d", "h", "m", "s", "ms"};
 
     private Durations() {
@@ -40,7 +42,14 @@ public final class Durations {
                 throw new IllegalArgumentException("invalid duration \"" + text + "\": units must go from largest to smallest");
             }
             lastUnit = unit;
+            // 12 digits of days are already far beyond any bound; longer numbers would overflow a long
+            if (m.group(1).length() > 12) {
+                throw new IllegalArgumentException("duration \"" + text + "\" is too large");
+            }
             total = total.plus(unitDuration(m.group(2)).multipliedBy(Long.parseLong(m.group(1))));
+            if (total.compareTo(MAX) > 0) {
+                throw new IllegalArgumentException("duration \"" + text + "\" is too large (at most 100y)");
+            }
             at = m.end();
         }
         return total;

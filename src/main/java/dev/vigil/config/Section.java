@@ -130,34 +130,52 @@ public final class Section {
         return s.get();
     }
 
-    public Optional<Duration> duration(String key) {
+    /**
+     * A duration within {@code [min, max]}; outside, an error names the bounds. Every duration option declares its
+     * bounds, so no value the validator lets through can overflow a scheduler or flood a log.
+     */
+    public Optional<Duration> duration(String key, Duration min, Duration max) {
         Optional<String> s = scalarText(key, "a duration (e.g. 30s)");
         if (s.isEmpty()) {
             return Optional.empty();
         }
+        Duration d;
         try {
-            return Optional.of(Durations.parse(s.get()));
+            d = Durations.parse(s.get());
         } catch (IllegalArgumentException e) {
             error(key, e.getMessage());
             return Optional.empty();
         }
+        if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+            error(key, "must be between " + Durations.format(min) + " and " + Durations.format(max) + ", got "
+                + s.get().trim());
+            return Optional.empty();
+        }
+        return Optional.of(d);
     }
 
-    public Duration duration(String key, Duration dflt) {
-        return duration(key).orElse(dflt);
+    public Duration duration(String key, Duration dflt, Duration min, Duration max) {
+        return duration(key, min, max).orElse(dflt);
     }
 
-    public long size(String key, long dflt) {
+    /** A size in bytes within {@code [min, max]}; outside, an error names the bounds. */
+    public long size(String key, long dflt, long min, long max) {
         Optional<String> s = scalarText(key, "a size (e.g. 10MiB)");
         if (s.isEmpty()) {
             return dflt;
         }
+        long v;
         try {
-            return Sizes.parse(s.get());
+            v = Sizes.parse(s.get());
         } catch (IllegalArgumentException e) {
             error(key, e.getMessage());
             return dflt;
         }
+        if (v < min || v > max) {
+            error(key, "must be between " + Sizes.format(min) + " and " + Sizes.format(max) + ", got " + s.get().trim());
+            return dflt;
+        }
+        return v;
     }
 
     public int integer(String key, int dflt, int min, int max) {

@@ -37,9 +37,21 @@ public final class Sizes {
             default -> throw new IllegalArgumentException("invalid size unit in \"" + text + "\"");
         };
         double bytes = number * factor;
-        if (bytes > Long.MAX_VALUE) {
+        if (!(bytes < 0x1p62)) {
             throw new IllegalArgumentException("size \"" + text + "\" is too large");
         }
         return (long) bytes;
+    }
+
+    /** Formats a size for messages: the largest binary unit that divides it, else bytes. */
+    public static String format(long bytes) {
+        String[] units = {"PiB", "TiB", "GiB", "MiB", "KiB"};
+        for (int i = 0; i < units.length; i++) {
+            long unit = 1L << (10 * (5 - i));
+            if (bytes >= unit && bytes % unit == 0) {
+                return bytes / unit + units[i];
+            }
+        }
+        return bytes + "B";
     }
 }

@@ -63,7 +63,7 @@ public final class KeepalivedKind implements ProbeKind {
         boolean dbus = section.bool("dbus", true);
         boolean json = section.bool("json_dump", false);
         String jsonFile = section.string("json_file", "/tmp/keepalived.json");
-        Duration jsonInterval = section.duration("json_min_interval", Duration.ofMinutes(1));
+        Duration jsonInterval = section.duration("json_min_interval", Duration.ofMinutes(1), Duration.ofSeconds(1), Duration.ofDays(1));
         int answerPort = section.integer("answer_port", VipKind.DEFAULT_ANSWER_PORT, 0, 65535);
         List<KeepalivedConf.Instance> instances = List.of();
         if (!confName.isEmpty()) {

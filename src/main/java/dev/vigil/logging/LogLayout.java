@@ -28,6 +28,22 @@ public final class LogLayout extends LayoutBase<ILoggingEvent> {
         ctx.getLogger("dev.vigil").setLevel(l);
     }
 
+    /**
+     * Writes the process's last line straight to stderr, after the asynchronous appender has drained: a shutdown hook
+     * cannot rely on the appender's thread, which other hooks may stop first.
+     */
+    public static void lastLine(Class<?> source, String message) {
+        LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
+        ch.qos.logback.classic.Logger logger = ctx.getLogger(source);
+        ctx.stop();
+        if (!logger.isInfoEnabled()) {
+            return;
+        }
+        System.err.print(new LogLayout().doLayout(new ch.qos.logback.classic.spi.LoggingEvent(source.getName(), logger,
+            Level.INFO, message, null, null)));
+        System.err.flush();
+    }
+
     @Override
     public String doLayout(ILoggingEvent e) {
         StringBuilder out = new StringBuilder(160);

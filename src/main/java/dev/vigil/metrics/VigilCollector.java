@@ -66,9 +66,19 @@ public final class VigilCollector implements MultiCollector {
     static final MetricFamily MAX_CONCURRENT = MetricFamily.gauge("vigil_scheduler_max_concurrent_probes",
         "The configured limit of probe runs in flight at once.");
 
+    static final MetricFamily SCHEDULER_UP = MetricFamily.gauge("vigil_scheduler_up",
+        "1 while the scheduler can run targets; 0 once its dispatch thread died (the log says why; restart the agent).");
+    static final MetricFamily INTERNAL_ERRORS = MetricFamily.counter("vigil_scheduler_internal_errors_total",
+        "Failures inside the scheduler itself (not of a probe), each also logged.");
+    static final MetricFamily LABELS_TRUNCATED = MetricFamily.gauge("vigil_probe_label_values_truncated",
+        "Label values of the target's latest run cut to the length limit (see README, limits).", "kind", "target");
+    static final MetricFamily SERIES_DROPPED = MetricFamily.gauge("vigil_probe_series_dropped",
+        "Series of the target's latest run left out because of the per-target series limit.", "kind", "target");
+
     /** Every family this collector itself may emit (kinds declare theirs). */
     public static final List<MetricFamily> FAMILIES = List.of(BUILD_INFO, RELOAD_OK, RELOAD_TS, RELOADS, TARGETS,
-        PRESENT, SUCCESS, REASON, DURATION, LAST_RUN, FAILURES, SKIPPED, ABANDONED, QUEUED, MAX_CONCURRENT);
+        PRESENT, SUCCESS, REASON, DURATION, LAST_RUN, FAILURES, SKIPPED, ABANDONED, QUEUED, MAX_CONCURRENT, SCHEDULER_UP,
+        INTERNAL_ERRORS, LABELS_TRUNCATED, SERIES_DROPPED);
 
     private final Scheduler scheduler;
     private final Supplier<ReloadStatus> reloadStatus;
@@ -96,6 +106,8 @@ public final class VigilCollector implements MultiCollector {
         f.add(ABANDONED.sample(scheduler.abandonedRuns()));
         f.add(QUEUED.sample(scheduler.queuedRuns()));
         f.add(MAX_CONCURRENT.sample(scheduler.maxConcurrent()));
+        f.add(SCHEDULER_UP.sample(scheduler.failure().isEmpty() ? 1 : 0));
+        f.add(INTERNAL_ERRORS.sample(scheduler.internalErrors()));
         List<MetricSnapshot> out = f.build();
         out.addAll(targetSnapshots());
         return new MetricSnapshots(out);
@@ -127,6 +139,10 @@ public final class VigilCollector implements MultiCollector {
             f.add(REASON.sample(1, kind, name, last.result().reason()));
             f.add(DURATION.sample(last.durationSeconds(), kind, name));
             f.add(LAST_RUN.sample(last.finishedAtMillis() / 1000.0, kind, name));
+            if (last.labelValuesTruncated() > 0 || last.seriesDropped() > 0) {
+                f.add(LABELS_TRUNCATED.sample(last.labelValuesTruncated(), kind, name));
+                f.add(SERIES_DROPPED.sample(last.seriesDropped(), kind, name));
+            }
             for (Sample sample : last.result().samples()) {
                 f.add(sample);
             }

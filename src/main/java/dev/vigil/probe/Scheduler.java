@@ -46,6 +46,8 @@ public final class Scheduler implements AutoCloseable {
     private final AtomicLong version = new AtomicLong();
     private final Object published = new Object();
     private final AtomicInteger abandoned = new AtomicInteger();
+    private final AtomicLong internalErrors = new AtomicLong();
+    private volatile String dispatcherDeath;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile List<TargetState> states = List.of();
     /** Targets of the first configuration without a result yet (nor retired): the readiness of the agent. */
@@ -77,9 +79,6 @@ public final class Scheduler implements AutoCloseable {
         if (closed.get()) {
             throw new IllegalStateException("scheduler is closed");
         }
-        permits.resize(config.maxConcurrentProbes() - maxConcurrent);
-        maxConcurrent = config.maxConcurrentProbes();
-
         Map<Target, TargetState> current = new HashMap<>();
         Map<String, TargetState> currentByKey = new HashMap<>();
         for (TargetState s : states) {
@@ -88,17 +87,26 @@ public final class Scheduler implements AutoCloseable {
         }
         List<TargetState> next = new ArrayList<>();
         List<TargetState> started = new ArrayList<>();
-        for (Target t : config.targets()) {
-            TargetState kept = current.remove(t);
-            if (kept != null) {
-                next.add(kept);
-                continue;
+        // all or nothing: every new probe is created before anything running changes; one that fails undoes the rest
+        try {
+            for (Target t : config.targets()) {
+                TargetState kept = current.remove(t);
+                if (kept != null) {
+                    next.add(kept);
+                    continue;
+                }
+                ProbeKind kind = kinds.get(t.kind())
+                    .orElseThrow(() -> new IllegalArgumentException("unknown kind " + t.kind()));
+                TargetState fresh = new TargetState(t, kind.create(t, hostPaths), currentByKey.get(t.key()));
+                next.add(fresh);
+                started.add(fresh);
             }
-            ProbeKind kind = kinds.get(t.kind()).orElseThrow(() -> new IllegalArgumentException("unknown kind " + t.kind()));
-            TargetState fresh = new TargetState(t, kind.create(t, hostPaths), currentByKey.get(t.key()));
-            next.add(fresh);
-            started.add(fresh);
+        } catch (RuntimeException | Error e) {
+            started.forEach(Scheduler::closeQuietly);
+            throw e;
         }
+        permits.resize(config.maxConcurrentProbes() - maxConcurrent);
+        maxConcurrent = config.maxConcurrentProbes();
         for (TargetState gone : current.values()) {
             gone.retired = true;
             countInitial(gone);
@@ -195,48 +203,107 @@ public final class Scheduler implements AutoCloseable {
     }
 
     private void trigger(TargetState s) {
-        if (s.retired || closed.get()) {
-            return;
+        try {
+            if (s.retired || closed.get()) {
+                return;
+            }
+            if (!s.running.compareAndSet(false, true)) {
+                // one line per change of state: the first skip of a streak, not every one of them
+                if (s.skip() == 1) {
+                    LOG.atWarn().addKeyValue("kind", s.target().kind()).addKeyValue("target", s.target().name())
+                        .log("run skipped: the previous run is still in flight (further skips are counted, not logged)");
+                }
+                version.incrementAndGet();
+                return;
+            }
+            s.endSkipStreak();
+            queue.add(s);
+        } catch (RuntimeException | Error e) {
+            // an exception escaping a periodic task would cancel the target's schedule without a word
+            internalError("trigger", e);
         }
-        if (!s.running.compareAndSet(false, true)) {
-            s.skip();
-            version.incrementAndGet();
-            LOG.atWarn().addKeyValue("kind", s.target().kind()).addKeyValue("target", s.target().name())
-                .log("run skipped: the previous run is still in flight");
-            return;
-        }
-        queue.add(s);
     }
 
     private void dispatchLoop() {
-        while (!closed.get()) {
-            TargetState s;
-            try {
-                s = queue.take();
-                if (s.retired) {
-                    s.running.set(false);
-                    continue;
+        try {
+            while (!closed.get()) {
+                TargetState s;
+                try {
+                    s = queue.take();
+                    if (s.retired) {
+                        s.running.set(false);
+                        continue;
+                    }
+                    permits.acquire();
+                } catch (InterruptedException e) {
+                    return;
                 }
-                permits.acquire();
-            } catch (InterruptedException e) {
-                return;
+                try {
+                    start(s);
+                } catch (RuntimeException e) {
+                    // one run that cannot start must not stop every other target
+                    internalError("start", e);
+                    s.running.set(false);
+                }
             }
-            start(s);
+        } catch (Throwable t) {
+            dispatcherDeath = UnexpectedError.describe(t);
+            LOG.atError().addKeyValue("error", dispatcherDeath).setCause(UnexpectedError.scrub(t))
+                .log("scheduler dispatch thread died: no target runs any more; /ready fails until the agent is restarted");
+            throw t;
         }
     }
 
+    /** Counts and logs a failure inside the scheduler itself (not of a probe). */
+    private void internalError(String where, Throwable e) {
+        internalErrors.incrementAndGet();
+        LOG.atError().addKeyValue("where", where).addKeyValue("error", UnexpectedError.describe(e))
+            .setCause(UnexpectedError.scrub(e)).log("scheduler internal error");
+    }
+
+    /** Why the scheduler can no longer run targets, or empty while it can. */
+    public java.util.Optional<String> failure() {
+        String death = dispatcherDeath;
+        if (death == null && !dispatcher.isAlive() && !closed.get()) {
+            death = "dispatch thread ended";
+        }
+        return java.util.Optional.ofNullable(death);
+    }
+
+    /** Failures inside the scheduler itself since start (each also logged). */
+    public long internalErrors() {
+        return internalErrors.get();
+    }
+
     private void start(TargetState s) {
-        Duration timeout = s.target().timing().timeout();
-        Deadline deadline = Deadline.after(timeout);
+        Duration timeout;
+        Deadline deadline;
+        try {
+            timeout = s.target().timing().timeout();
+            deadline = Deadline.after(timeout);
+            timeout.toNanos(); // fails here, not after the run started, on a value no validator should have let through
+        } catch (RuntimeException e) {
+            permits.release();
+            throw e;
+        }
         Run run = new Run(s, System.nanoTime());
         try {
             run.future = workers.submit(() -> run.execute(deadline));
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RuntimeException e) {
             permits.release();
             s.running.set(false);
+            if (!(e instanceof java.util.concurrent.RejectedExecutionException) || !closed.get()) {
+                throw e;
+            }
             return;
         }
-        run.watchdog = timer.schedule(run::expire, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        try {
+            run.watchdog = timer.schedule(run::expire, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RuntimeException e) {
+            if (!closed.get()) {
+                internalError("watchdog", e);
+            }
+        }
     }
 
     /** One run of one target; the first of completion and deadline settles it. */
@@ -270,9 +337,10 @@ public final class Scheduler implements AutoCloseable {
             } catch (Exception | LinkageError | AssertionError e) {
                 if (!settled.get()) {
                     LOG.atError().addKeyValue("kind", state.target().kind()).addKeyValue("target", state.target().name())
-                        .setCause(e).log("probe raised an unexpected exception");
+                        .addKeyValue("error", UnexpectedError.describe(e)).setCause(UnexpectedError.scrub(e))
+                        .log("probe raised an unexpected exception");
                 }
-                result = ProbeResult.failed(ERROR, e.getClass().getSimpleName() + ": " + e.getMessage());
+                result = ProbeResult.failed(ERROR, UnexpectedError.describe(e));
             } finally {
                 Thread.interrupted();
             }
@@ -307,7 +375,9 @@ public final class Scheduler implements AutoCloseable {
                 return true;
             }
             TargetSnapshot previous = state.last();
-            state.publish(new TargetSnapshot(result, System.currentTimeMillis(), seconds, state.runs.incrementAndGet()));
+            SeriesLimits.Limited limited = SeriesLimits.apply(result);
+            state.publish(new TargetSnapshot(limited.result(), System.currentTimeMillis(), seconds,
+                state.runs.incrementAndGet(), limited.labelValuesTruncated(), limited.seriesDropped()));
             version.incrementAndGet();
             countInitial(state);
             if (waiters.get() > 0) {

@@ -8,6 +8,12 @@ package dev.vigil.probe;
  * @param finishedAtMillis wall-clock time the run ended, ms since the epoch
  * @param durationSeconds how long the run took (the timeout for runs cut at their deadline)
  * @param runNumber       1 for the first run of this target
+ * @param labelValuesTruncated label values of the result cut by {@link SeriesLimits}
+ * @param seriesDropped   series of the result left out by {@link SeriesLimits}
  */
-public record TargetSnapshot(ProbeResult result, long finishedAtMillis, double durationSeconds, long runNumber) {
+public record TargetSnapshot(ProbeResult result, long finishedAtMillis, double durationSeconds, long runNumber,
+                             int labelValuesTruncated, int seriesDropped) {
+    public TargetSnapshot(ProbeResult result, long finishedAtMillis, double durationSeconds, long runNumber) {
+        this(result, finishedAtMillis, durationSeconds, runNumber, 0, 0);
+    }
 }

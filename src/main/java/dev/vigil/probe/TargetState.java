@@ -17,6 +17,7 @@ public final class TargetState {
     private final Probe probe;
     private final ConcurrentHashMap<String, LongAdder> failures;
     private final AtomicLong skipped;
+    private final AtomicLong skipStreak = new AtomicLong();
     final AtomicBoolean running = new AtomicBoolean();
     final AtomicLong runs = new AtomicLong();
     volatile ScheduledFuture<?> schedule;
@@ -66,8 +67,14 @@ public final class TargetState {
         return skipped.get();
     }
 
-    void skip() {
+    /** Counts a skipped run; returns its place in the current streak of skips (1 for the first). */
+    long skip() {
         skipped.incrementAndGet();
+        return skipStreak.incrementAndGet();
+    }
+
+    void endSkipStreak() {
+        skipStreak.set(0);
     }
 
     public boolean isRunning() {

@@ -17,6 +17,14 @@ import java.util.List;
 public record Timing(Duration interval, Duration timeout, Duration jitter, List<String> whenPresent) {
     public static final Timing BUILT_IN = new Timing(Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofSeconds(5));
 
+    /** Bounds of {@code interval}: below, a probe's own cost dominates; above, the target is not watched. */
+    public static final Duration MIN_INTERVAL = Duration.ofMillis(100);
+    public static final Duration MAX_INTERVAL = Duration.ofDays(7);
+    /** Bounds of {@code timeout} (it is also never longer than the interval). */
+    public static final Duration MIN_TIMEOUT = Duration.ofMillis(10);
+    /** Bound of {@code jitter} (a jitter longer than the interval is cut to it). */
+    public static final Duration MAX_JITTER = MAX_INTERVAL;
+
     public Timing {
         whenPresent = List.copyOf(whenPresent);
     }
@@ -48,18 +56,12 @@ public record Timing(Duration interval, Duration timeout, Duration jitter, List<
         if (!whenPresent.isEmpty() && !Presence.anyExists(s.reader().hostPaths(), whenPresent)) {
             s.componentAbsent();
         }
-        Duration interval = s.duration("interval", inherited.interval);
-        Duration timeout = s.duration("timeout", inherited.timeout);
-        Duration jitter = s.duration("jitter", inherited.jitter);
-        boolean ok = true;
-        if (interval.isZero()) {
-            s.error("interval", "must be greater than zero");
-            ok = false;
-        }
-        if (timeout.isZero()) {
-            s.error("timeout", "must be greater than zero");
-            ok = false;
-        }
+        Duration interval = s.duration("interval", MIN_INTERVAL, MAX_INTERVAL).orElse(null);
+        Duration timeout = s.duration("timeout", MIN_TIMEOUT, MAX_INTERVAL).orElse(null);
+        Duration jitter = s.duration("jitter", inherited.jitter, Duration.ZERO, MAX_JITTER);
+        boolean ok = (interval != null || !s.has("interval")) && (timeout != null || !s.has("timeout"));
+        interval = interval == null ? inherited.interval : interval;
+        timeout = timeout == null ? inherited.timeout : timeout;
         if (ok && timeout.compareTo(interval) > 0) {
             if (s.has("timeout")) {
                 s.error("timeout", "timeout (" + Durations.format(timeout) + ") must not be longer than interval ("

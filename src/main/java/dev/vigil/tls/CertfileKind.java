@@ -1,5 +1,6 @@
 package dev.vigil.tls;
 
+import dev.vigil.probe.FileGlob;
 import dev.vigil.config.HostPaths;
 import dev.vigil.config.Section;
 import dev.vigil.probe.CommandLineYaml;

@@ -1,5 +1,7 @@
 package dev.vigil.tls;
 
+import dev.vigil.probe.FileGlob;
+import dev.vigil.config.Secret;
 import dev.vigil.config.HostPaths;
 import dev.vigil.probe.Deadline;
 import dev.vigil.probe.Probe;
@@ -52,9 +54,9 @@ final class CertfileProbe implements Probe {
         char[] password = null;
         if (spec.passwordFile() != null) {
             try {
-                password = Files.readString(spec.passwordFile(), StandardCharsets.UTF_8).strip().toCharArray();
-            } catch (IOException e) {
-                errors.add(new ReadError(spec.path(), "permission_denied", "cannot read password_file"));
+                password = Secret.read(spec.passwordFile(), "password_file", false).revealChars();
+            } catch (Secret.Unusable e) {
+                errors.add(new ReadError(spec.path(), e.unreadable() ? "permission_denied" : "bad_password", e.getMessage()));
             }
         }
         int files = 0;

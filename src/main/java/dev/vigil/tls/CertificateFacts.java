@@ -24,7 +24,7 @@ record CertificateFacts(String subjectCn, String issuerCn, String serial, String
                         String keyType, int keyBits, String signatureAlgorithm, double notBefore, double notAfter,
                         boolean selfSigned, boolean ca, String subject, String issuer) {
     /** Label values are capped: a certificate with 500 SANs must not make a 20 KB label. */
-    static final int MAX_LABEL = 512;
+    static final int MAX_LABEL = dev.vigil.probe.SeriesLimits.MAX_LABEL_VALUE_LENGTH;
     private static final int CACHE_SIZE = 8192;
     /**
      * The same certificates come back at every run: their facts are kept by certificate (equal when their bytes are;
@@ -157,6 +157,6 @@ record CertificateFacts(String subjectCn, String issuerCn, String serial, String
     }
 
     static String cap(String s) {
-        return s.length() <= MAX_LABEL ? s : s.substring(0, MAX_LABEL - 3) + "...";
+        return dev.vigil.probe.SeriesLimits.cap(s);
     }
 }

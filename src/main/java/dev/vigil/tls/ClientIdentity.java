@@ -1,5 +1,6 @@
 package dev.vigil.tls;
 
+import dev.vigil.config.Secret;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -37,8 +38,13 @@ record ClientIdentity(List<X509Certificate> chain, PrivateKey key) {
     }
 
     static ClientIdentity fromPkcs12(Path file, Path passwordFile) throws IOException {
-        char[] password = passwordFile == null ? new char[0]
-            : Files.readString(passwordFile, StandardCharsets.UTF_8).strip().toCharArray();
+        char[] password;
+        try {
+            password = passwordFile == null ? new char[0]
+                : Secret.read(passwordFile, "client_pkcs12_password_file", false).revealChars();
+        } catch (Secret.Unusable e) {
+            throw new IOException(e.getMessage());
+        }
         try {
             KeyStore ks = KeyStore.getInstance("PKCS12");
             ks.load(new ByteArrayInputStream(Files.readAllBytes(file)), password);

@@ -9,6 +9,7 @@ import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.http.annotation.Produces;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 
 /** {@code /healthz}, {@code /ready} and {@code POST /-/reload}. */
@@ -33,6 +34,11 @@ public final class HealthController {
         if (agent.ready()) {
             return HttpResponse.ok("ready\n");
         }
+        var failure = agent.scheduler().failure();
+        if (failure.isPresent()) {
+            return HttpResponse.<String>status(HttpStatus.SERVICE_UNAVAILABLE)
+                .body("not ready: the scheduler cannot run targets (" + failure.get() + "); restart the agent\n");
+        }
         long waiting = agent.scheduler().states().stream().filter(s -> s.last() == null).count();
         return HttpResponse.<String>status(HttpStatus.SERVICE_UNAVAILABLE)
             .body("not ready: waiting for the first run of " + waiting + " target(s)\n");
@@ -40,8 +46,12 @@ public final class HealthController {
 
     /** Re-reads the configuration file; refuses an invalid one with its errors and keeps the running one. */
     @Post("/-/reload")
-    public HttpResponse<String> reload() {
-        ReloadStatus s = agent.reload();
+    public CompletableFuture<HttpResponse<String>> reload() {
+        return agent.reloadAsync().handle((s, e) -> e == null ? answer(s)
+            : HttpResponse.<String>status(HttpStatus.SERVICE_UNAVAILABLE).body("the agent is stopping\n"));
+    }
+
+    private HttpResponse<String> answer(ReloadStatus s) {
         if (s.successful()) {
             return HttpResponse.ok("configuration reloaded: " + agent.config().targets().size() + " target(s)\n");
         }

@@ -55,12 +55,7 @@ public record WebConfig(Optional<Tls> tls, Map<String, String> basicAuthUsers) {
     public static final WebConfig NONE = new WebConfig(Optional.empty(), Map.of());
 
     public static WebConfig load(Path file, HostPaths hostPaths) throws ConfigException {
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (IOException e) {
-            throw new ConfigException(List.of(new ConfigError(file.toString(), 0, 0, "", "cannot read: " + e.getMessage())));
-        }
+        String text = dev.vigil.config.ConfigLoader.read(file, dev.vigil.config.ConfigLoader.MAX_CONFIG_BYTES);
         ConfigReader reader = new ConfigReader(file.toString(), hostPaths);
         Section top;
         try {

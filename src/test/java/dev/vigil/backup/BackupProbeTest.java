@@ -260,4 +260,36 @@ class BackupProbeTest {
             e.errors().stream().map(Object::toString).toList());
         assertFalse(e.errors().isEmpty());
     }
+
+    @Test
+    void aDoubleStarGlobMatchesFilesDirectlyInItsDirectoryLikeEveryKindsGlob() throws Exception {
+        put("app.pgdump", "flat/app-1.pgdump", Instant.parse("2026-11-23T03:00:00Z"));
+        ProbeResult r = run(probe("name: flat\nkind: pg_dump\npath: " + dir + "/flat/**/*.pgdump\nevery: 24h"));
+        assertTrue(r.success(), r.message());
+        assertEquals(1.0, values(r).get("vigil_backup_copies"));
+    }
+
+    @Test
+    void theNewestBackupIsFoundAmongMoreCandidatesThanAreKept() throws Exception {
+        Path many = Files.createDirectories(dir.resolve("many"));
+        Instant old = Instant.parse("2026-01-01T00:00:00Z");
+        for (int i = 0; i < 10_050; i++) {
+            Path f = Files.writeString(many.resolve(String.format("b-%05d.bak", i)), "x");
+            Files.setLastModifiedTime(f, FileTime.from(old.plusSeconds(i)));
+        }
+        // the newest is neither first nor last by name, and the directory order is the file system's
+        Instant newest = Instant.parse("2026-11-23T03:00:00Z");
+        Files.setLastModifiedTime(many.resolve("b-05000.bak"), FileTime.from(newest));
+        ProbeResult r = run(probe("name: many\nkind: file\npath: " + dir + "/many/*.bak\nevery: 24h"));
+        assertTrue(r.success(), r.reason() + ": " + r.message());
+        assertEquals(newest.getEpochSecond(), values(r).get("vigil_backup_last_timestamp_seconds"));
+    }
+
+    @Test
+    void aBackupFromTheFutureIsAClockProblemNotAWriteInProgress() throws Exception {
+        put("app.pgdump", "future/app-1.pgdump", Instant.parse("2027-11-23T03:00:00Z"));
+        ProbeResult r = run(probe("name: future\nkind: pg_dump\npath: " + dir + "/future/*.pgdump\nevery: 24h"));
+        assertEquals("clock_skew", r.reason(), r.message());
+        assertEquals(0.0, values(r).get("vigil_backup_in_progress"));
+    }
 }

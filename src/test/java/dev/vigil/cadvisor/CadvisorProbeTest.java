@@ -105,7 +105,7 @@ class CadvisorProbeTest {
     @Test
     void realCadvisorOutputGivesTheContainersVerdict() throws Exception {
         serve(resource("prometheus_metrics"));
-        ProbeResult r = run(probe("      stale_after: 100000d\n"));
+        ProbeResult r = run(probe("      stale_after: 36500d\n"));
         assertTrue(r.success(), r.message());
         Map<String, Double> c = values(r, "testcontaineralias");
         assertEquals(9.0, c.get("vigil_container_memory_working_set_bytes"));

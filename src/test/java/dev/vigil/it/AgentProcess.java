@@ -29,11 +29,20 @@ public final class AgentProcess implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private volatile URI base;
 
+    private final Thread reader;
+
     private AgentProcess(Process process) {
         this.process = process;
-        Thread reader = new Thread(this::readLog, "vigil-log-" + process.pid());
+        this.reader = new Thread(this::readLog, "vigil-log-" + process.pid());
         reader.setDaemon(true);
         reader.start();
+    }
+
+    /** Stops the agent as systemd does (SIGTERM) and returns its exit code once its whole log has been read. */
+    public int stop() throws InterruptedException {
+        close();
+        reader.join(TimeUnit.SECONDS.toMillis(10));
+        return process.exitValue();
     }
 
     public static Path jar() {

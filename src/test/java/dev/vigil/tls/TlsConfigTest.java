@@ -1,5 +1,6 @@
 package dev.vigil.tls;
 
+import dev.vigil.probe.FileGlob;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

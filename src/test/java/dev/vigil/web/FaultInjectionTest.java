@@ -115,10 +115,11 @@ class FaultInjectionTest {
         pool.shutdown();
         ReloadStatus s = agent.status();
         assertTrue(s.successful());
-        assertEquals(200, s.reloads());
+        // requests that come while a reload waits share it: every one answered, at most one reload per request
+        assertTrue(s.reloads() >= 1 && s.reloads() <= 200, "reloads: " + s.reloads());
         assertEquals(2, agent.scheduler().states().size());
         assertTrue(Thread.activeCount() < threadsBefore + 40, "threads: " + threadsBefore + " -> " + Thread.activeCount());
-        assertTrue(metrics().contains("vigil_config_reloads_total{result=\"success\"} 200.0"));
+        assertTrue(metrics().contains("vigil_config_reloads_total{result=\"success\"} " + s.reloads() + ".0"));
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.vigil.tls;
+package dev.vigil.probe;
 
 import dev.vigil.config.HostPaths;
 import java.io.IOException;
@@ -16,14 +16,15 @@ import java.util.List;
 
 /**
  * A host path that may hold glob characters: {@code *} and {@code ?} within a name, {@code **} across directories
- * (zero or more), {@code [abc]} and {@code {a,b}}. The part before the first glob character is the directory that is
- * walked (through {@code --path.rootfs}); matches are returned as host paths, sorted.
+ * (zero or more: {@code dir/**&#47;*.tar.gz} matches files directly in {@code dir} too), {@code [abc]} and {@code {a,b}}.
+ * The part before the first glob character is the directory that is walked (through {@code --path.rootfs}), at most
+ * {@link #MAX_DEPTH} levels deep; matches are returned as host paths. The one glob of every kind that reads files.
  */
-record FileGlob(String base, String pattern) {
-    static final int MAX_DEPTH = 16;
-    static final int MAX_MATCHES = 1000;
+public record FileGlob(String base, String pattern) {
+    public static final int MAX_DEPTH = 16;
+    public static final int MAX_MATCHES = 1000;
 
-    static FileGlob parse(String hostPath) {
+    public static FileGlob parse(String hostPath) {
         if (hostPath.isBlank()) {
             throw new IllegalArgumentException("must not be empty");
         }
@@ -51,28 +52,60 @@ record FileGlob(String base, String pattern) {
         return new FileGlob(base, pattern);
     }
 
-    boolean isGlob() {
+    public boolean isGlob() {
         return !pattern.isEmpty();
     }
 
     /** A host path and the path to open for it. */
-    record Match(String hostPath, Path file) {
+    public record Match(String hostPath, Path file) {
     }
 
     /** The files matched, and the directories that could not be read while looking (host paths). */
-    record Expansion(List<Match> matches, List<String> deniedDirectories) {
+    public record Expansion(List<Match> matches, List<String> deniedDirectories) {
     }
 
-    Expansion expand(HostPaths hostPaths) throws IOException {
+    /** Receives every match of a walk with its attributes; false stops the walk. */
+    public interface Visitor {
+        boolean visit(Match match, BasicFileAttributes attrs);
+    }
+
+    /** The first {@link #MAX_MATCHES} matches, sorted by host path. */
+    public Expansion expand(HostPaths hostPaths) throws IOException {
+        List<Match> out = new ArrayList<>();
+        List<String> denied = visit(hostPaths, (m, attrs) -> {
+            out.add(m);
+            return out.size() < MAX_MATCHES;
+        });
+        out.sort(java.util.Comparator.comparing(Match::hostPath));
+        return new Expansion(out, denied);
+    }
+
+    /**
+     * Walks every match (regular files and what links lead to), for callers that keep their own bounded selection;
+     * returns the directories that could not be read (host paths).
+     */
+    public List<String> visit(HostPaths hostPaths, Visitor visitor) throws IOException {
         if (!isGlob()) {
             Path file = hostPaths.resolve(base);
             // a missing file is "no match"; one that cannot even be looked at is reported when it is read
-            return new Expansion(Files.notExists(file) ? List.of() : List.of(new Match(base, file)), List.of());
+            if (!Files.notExists(file)) {
+                BasicFileAttributes attrs;
+                try {
+                    attrs = Files.readAttributes(file, BasicFileAttributes.class);
+                } catch (IOException e) {
+                    attrs = null;
+                }
+                visitor.visit(new Match(base, file), attrs);
+            }
+            return List.of();
         }
         Path root = hostPaths.resolve(base);
         if (!Files.isDirectory(root)) {
             // notExists is false when the answer is "cannot tell": a parent directory we may not enter
-            return new Expansion(List.of(), Files.notExists(root) ? List.of() : List.of(base));
+            return Files.notExists(root) ? List.of() : List.of(base);
+        }
+        if (!Files.isReadable(root)) {
+            return List.of(base);
         }
         List<String> denied = new ArrayList<>();
         List<PathMatcher> matchers = new ArrayList<>();
@@ -81,7 +114,6 @@ record FileGlob(String base, String pattern) {
             // ** also matches no directory at all, as in shells with globstar
             matchers.add(FileSystems.getDefault().getPathMatcher("glob:" + pattern.replace("**/", "")));
         }
-        List<Match> out = new ArrayList<>();
         boolean deep = pattern.contains("**") || pattern.contains("/");
         int depth = deep ? MAX_DEPTH : 1;
         Files.walkFileTree(root, EnumSet.of(FileVisitOption.FOLLOW_LINKS), depth, new SimpleFileVisitor<>() {
@@ -94,11 +126,11 @@ record FileGlob(String base, String pattern) {
                 for (PathMatcher m : matchers) {
                     if (m.matches(rel)) {
                         String host = base.endsWith("/") ? base + rel : base + "/" + rel;
-                        out.add(new Match(host, file));
-                        break;
+                        return visitor.visit(new Match(host, file), attrs) ? FileVisitResult.CONTINUE
+                            : FileVisitResult.TERMINATE;
                     }
                 }
-                return out.size() >= MAX_MATCHES ? FileVisitResult.TERMINATE : FileVisitResult.CONTINUE;
+                return FileVisitResult.CONTINUE;
             }
 
             @Override
@@ -110,7 +142,6 @@ record FileGlob(String base, String pattern) {
                 return FileVisitResult.CONTINUE;
             }
         });
-        out.sort(java.util.Comparator.comparing(Match::hostPath));
-        return new Expansion(out, denied);
+        return denied;
     }
 }
