@@ -2,9 +2,9 @@ package dev.vigil.agent;
 
 import dev.vigil.config.ConfigError;
 import dev.vigil.config.ConfigException;
-import dev.vigil.config.ConfigLoader;
+import dev.vigil.probe.ConfigLoader;
 import dev.vigil.config.HostPaths;
-import dev.vigil.config.VigilConfig;
+import dev.vigil.probe.VigilConfig;
 import dev.vigil.metrics.BuildInfo;
 import dev.vigil.metrics.Exposition;
 import dev.vigil.metrics.ReloadStatus;

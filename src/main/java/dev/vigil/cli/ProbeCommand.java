@@ -1,10 +1,10 @@
 package dev.vigil.cli;
 
 import dev.vigil.config.ConfigException;
-import dev.vigil.config.ConfigLoader;
+import dev.vigil.probe.ConfigLoader;
 import dev.vigil.config.Durations;
 import dev.vigil.config.HostPaths;
-import dev.vigil.config.VigilConfig;
+import dev.vigil.probe.VigilConfig;
 import dev.vigil.probe.ProbeKind;
 import dev.vigil.probe.ProbeKinds;
 import dev.vigil.probe.ProbeResult;

@@ -1,19 +1,17 @@
 package dev.vigil.probe;
 
-import dev.vigil.backup.BackupKind;
-import dev.vigil.cadvisor.CadvisorKind;
-import dev.vigil.etcd.EtcdKind;
-import dev.vigil.keepalived.KeepalivedKind;
-import dev.vigil.keepalived.VipKind;
-import dev.vigil.tcp.TcpKind;
-import dev.vigil.tls.CertfileKind;
-import dev.vigil.tls.TlsKind;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.ServiceLoader;
 
-/** The probe kinds this agent knows. Adding a kind is one line in {@link #builtIn()}. */
+/**
+ * The probe kinds this agent knows, as they register themselves: each kind's class is named in
+ * {@code META-INF/services/dev.vigil.probe.ProbeKind} and found by {@link ServiceLoader}, so this package (the core)
+ * imports no kind. A kind needs a public no-argument constructor.
+ */
 public final class ProbeKinds {
     private final Map<String, ProbeKind> byName = new LinkedHashMap<>();
 
@@ -25,17 +23,19 @@ public final class ProbeKinds {
         }
     }
 
+    /** Every registered kind, each a new instance (a kind may keep state shared by its probes, such as caches). */
     public static ProbeKinds builtIn() {
-        return new ProbeKinds(List.of(
-            new TcpKind(),
-            new TlsKind(),
-            new CertfileKind(),
-            new CadvisorKind(),
-            new BackupKind(),
-            new KeepalivedKind(),
-            new VipKind(),
-            new EtcdKind()
-        ));
+        return new ProbeKinds(load());
+    }
+
+    private static List<ProbeKind> load() {
+        List<ProbeKind> kinds = new ArrayList<>();
+        ServiceLoader.load(ProbeKind.class, ProbeKinds.class.getClassLoader()).forEach(kinds::add);
+        if (kinds.isEmpty()) {
+            throw new IllegalStateException("no probe kind registered (META-INF/services/" + ProbeKind.class.getName()
+                + " is missing from the class path)");
+        }
+        return List.copyOf(kinds);
     }
 
     public Optional<ProbeKind> get(String name) {

@@ -1,7 +1,7 @@
 package dev.vigil.probe;
 
 import dev.vigil.config.HostPaths;
-import dev.vigil.config.VigilConfig;
+import dev.vigil.probe.VigilConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;

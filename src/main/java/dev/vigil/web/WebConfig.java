@@ -55,7 +55,7 @@ public record WebConfig(Optional<Tls> tls, Map<String, String> basicAuthUsers) {
     public static final WebConfig NONE = new WebConfig(Optional.empty(), Map.of());
 
     public static WebConfig load(Path file, HostPaths hostPaths) throws ConfigException {
-        String text = dev.vigil.config.ConfigLoader.read(file, dev.vigil.config.ConfigLoader.MAX_CONFIG_BYTES);
+        String text = dev.vigil.config.ConfigFiles.read(file, dev.vigil.config.ConfigFiles.MAX_CONFIG_BYTES);
         ConfigReader reader = new ConfigReader(file.toString(), hostPaths);
         Section top;
         try {

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockserver.model.HttpRequest.request;
 import static org.mockserver.model.HttpResponse.response;
 
-import dev.vigil.config.ConfigLoader;
+import dev.vigil.probe.ConfigLoader;
 import dev.vigil.config.HostPaths;
 import dev.vigil.probe.Deadline;
 import dev.vigil.probe.ProbeKinds;

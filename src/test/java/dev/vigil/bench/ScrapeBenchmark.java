@@ -1,6 +1,6 @@
 package dev.vigil.bench;
 
-import dev.vigil.config.ConfigLoader;
+import dev.vigil.probe.ConfigLoader;
 import dev.vigil.config.HostPaths;
 import dev.vigil.config.Section;
 import dev.vigil.it.AgentProcess;

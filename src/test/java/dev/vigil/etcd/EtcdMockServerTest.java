@@ -20,9 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockserver.model.HttpRequest.request;
 import static org.mockserver.model.HttpResponse.response;
 
-import dev.vigil.config.ConfigLoader;
+import dev.vigil.probe.ConfigLoader;
 import dev.vigil.config.HostPaths;
-import dev.vigil.config.VigilConfig;
+import dev.vigil.probe.VigilConfig;
 import dev.vigil.it.Tools;
 import dev.vigil.metrics.BuildInfo;
 import dev.vigil.metrics.Exposition;

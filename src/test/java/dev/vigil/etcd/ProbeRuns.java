@@ -3,7 +3,7 @@ package dev.vigil.etcd;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.vigil.config.ConfigException;
-import dev.vigil.config.ConfigLoader;
+import dev.vigil.probe.ConfigLoader;
 import dev.vigil.config.HostPaths;
 import dev.vigil.probe.Deadline;
 import dev.vigil.probe.MetricFamily;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.vigil.config.ConfigLoader;
+import dev.vigil.probe.ConfigLoader;
 import dev.vigil.config.HostPaths;
 import dev.vigil.probe.ProbeKinds;
 import java.nio.file.Files;
@@ -151,7 +151,7 @@ class KubernetesManifestsTest {
     @Test
     void theConfigMapIsTheEmbeddedDefaultWhichIsRightOnEveryRole() {
         String yaml = at(BY_KIND.get("ConfigMap"), "data", "vigil.yml");
-        assertEquals(dev.vigil.config.ConfigLoader.embeddedText(), yaml,
+        assertEquals(dev.vigil.probe.ConfigLoader.embeddedText(), yaml,
             "packaging/kubernetes/configmap.yaml must carry src/main/resources/vigil-default.yml verbatim");
     }
 

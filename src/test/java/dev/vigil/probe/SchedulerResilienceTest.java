@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.vigil.config.ConfigLoader;
+import dev.vigil.probe.ConfigLoader;
 import dev.vigil.config.HostPaths;
-import dev.vigil.config.VigilConfig;
+import dev.vigil.probe.VigilConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.vigil.config.ConfigLoader;
+import dev.vigil.probe.ConfigLoader;
 import dev.vigil.config.HostPaths;
-import dev.vigil.config.VigilConfig;
+import dev.vigil.probe.VigilConfig;
 import dev.vigil.metrics.BuildInfo;
 import dev.vigil.metrics.Exposition;
 import dev.vigil.metrics.ReloadStatus;

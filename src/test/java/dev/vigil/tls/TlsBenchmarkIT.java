@@ -3,7 +3,7 @@ package dev.vigil.tls;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.vigil.config.ConfigLoader;
+import dev.vigil.probe.ConfigLoader;
 import dev.vigil.config.HostPaths;
 import dev.vigil.metrics.BuildInfo;
 import dev.vigil.metrics.Exposition;
@@ -12,7 +12,7 @@ import dev.vigil.metrics.VigilCollector;
 import dev.vigil.probe.ProbeKinds;
 import dev.vigil.probe.Scheduler;
 import dev.vigil.probe.TargetState;
-import dev.vigil.config.VigilConfig;
+import dev.vigil.probe.VigilConfig;
 import dev.vigil.tls.TestPki.Hierarchy;
 import dev.vigil.tls.TestPki.Issued;
 import dev.vigil.tls.TestPki.KeyType;

@@ -73,7 +73,7 @@ class TlsDocsTest {
                 Files.createDirectories(p.getParent());
                 Files.writeString(p, "");
             }
-            var targets = new dev.vigil.config.ConfigLoader(dev.vigil.probe.ProbeKinds.builtIn(),
+            var targets = new dev.vigil.probe.ConfigLoader(dev.vigil.probe.ProbeKinds.builtIn(),
                 dev.vigil.config.HostPaths.of(root.toString())).parse("README example " + (examples + 1), yaml).targets();
             assertTrue(!targets.isEmpty(), "example " + (examples + 1) + " has targets");
             examples++;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.vigil.config.ConfigLoader;
+import dev.vigil.probe.ConfigLoader;
 import dev.vigil.config.HostPaths;
 import dev.vigil.metrics.BuildInfo;
 import dev.vigil.metrics.Exposition;

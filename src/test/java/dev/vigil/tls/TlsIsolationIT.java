@@ -3,7 +3,7 @@ package dev.vigil.tls;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.vigil.config.ConfigLoader;
+import dev.vigil.probe.ConfigLoader;
 import dev.vigil.config.HostPaths;
 import dev.vigil.metrics.BuildInfo;
 import dev.vigil.metrics.Exposition;

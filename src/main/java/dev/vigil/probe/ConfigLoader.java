@@ -1,16 +1,15 @@
-package dev.vigil.config;
+package dev.vigil.probe;
 
-import dev.vigil.probe.ProbeKind;
-import dev.vigil.probe.ProbeKinds;
-import dev.vigil.probe.Target;
-import dev.vigil.probe.Timing;
+import dev.vigil.config.ConfigException;
+import dev.vigil.config.ConfigFiles;
+import dev.vigil.config.ConfigReader;
+import dev.vigil.config.HostPaths;
+import dev.vigil.config.Section;
+import dev.vigil.config.UrlCredentials;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,15 +23,15 @@ import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.Node;
 
 /**
- * Loads the YAML configuration into a {@link VigilConfig}, or fails with every error found. YAML is composed into
+ * Loads the YAML configuration into a {@link VigilConfig}, or fails with every error found: the agent's settings here,
+ * each kind's section by the kind that {@link ProbeKinds} found (the YAML primitives live in {@code dev.vigil.config},
+ * which knows nothing of probes). YAML is composed into
  * nodes (never into arbitrary objects), so positions survive into the messages and no tag can instantiate a class.
  */
 public final class ConfigLoader {
     public static final String EMBEDDED_NAME = "<embedded>";
     public static final String EMBEDDED_RESOURCE = "/vigil-default.yml";
     static final int MAX_CONCURRENCY_LIMIT = 4096;
-    /** The largest configuration file read (a real one is a few KiB). */
-    public static final int MAX_CONFIG_BYTES = 1 << 20;
 
     private final ProbeKinds kinds;
     private final HostPaths hostPaths;
@@ -43,38 +42,7 @@ public final class ConfigLoader {
     }
 
     public VigilConfig load(Path file) throws ConfigException {
-        return parse(file.toString(), read(file, MAX_CONFIG_BYTES));
-    }
-
-    /**
-     * Reads a configuration file of at most {@code maxBytes}. Only a regular file is opened: a FIFO or a device would
-     * block the reader (or never end), and the size is checked while reading, so a huge file costs no more memory than
-     * the limit.
-     */
-    public static String read(Path file, int maxBytes) throws ConfigException {
-        String text;
-        try {
-            if (Files.exists(file) && !Files.isRegularFile(file)) {
-                throw single(file.toString(), Files.isDirectory(file) ? "is a directory, expected a file"
-                    : "is not a regular file (a FIFO, socket or device); refused so that reading cannot block");
-            }
-            byte[] bytes;
-            try (InputStream in = Files.newInputStream(file)) {
-                bytes = in.readNBytes(maxBytes + 1);
-            }
-            if (bytes.length > maxBytes) {
-                throw single(file.toString(), "file is larger than " + Sizes.format(maxBytes)
-                    + ", the limit of a configuration file");
-            }
-            text = new String(bytes, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw single(file.toString(), "file does not exist");
-        } catch (AccessDeniedException e) {
-            throw single(file.toString(), "file is not readable by this user");
-        } catch (IOException e) {
-            throw single(file.toString(), "cannot read: " + e.getClass().getSimpleName());
-        }
-        return text;
+        return parse(file.toString(), ConfigFiles.read(file, ConfigFiles.MAX_CONFIG_BYTES));
     }
 
     public VigilConfig loadEmbedded() throws ConfigException {
@@ -145,7 +113,4 @@ public final class ConfigLoader {
         return new VigilConfig(name, defaults, maxConcurrent, targets);
     }
 
-    static ConfigException single(String file, String message) {
-        return new ConfigException(List.of(new ConfigError(file, 0, 0, "", message)));
-    }
 }

@@ -1,7 +1,5 @@
-package dev.vigil.config;
+package dev.vigil.probe;
 
-import dev.vigil.probe.Target;
-import dev.vigil.probe.Timing;
 import java.util.List;
 
 /**

@@ -1,4 +1,9 @@
-package dev.vigil.config;
+package dev.vigil.probe;
+
+import dev.vigil.config.ConfigError;
+import dev.vigil.config.ConfigException;
+import dev.vigil.config.HostPaths;
+import dev.vigil.config.UrlCredentials;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
