@@ -99,13 +99,17 @@ class ClusterIT {
      * check port (reachability); a VIP's last transition exists only after it moves; VRRP states, priorities and
      * transitions need keepalived's DBus, notify FIFO or JSON dump, which this keepalived.conf (like a minimal one)
      * does not enable; no TLS target with all_addresses or a client certificate; and a healthy cluster has no failing
-     * target for "Failing targets and their reason".
+     * target for "Failing targets and their reason"; etcd counts peer send failures only after one happened, and
+     * times unary gRPC calls only with {@code --metrics=extensive}; every certificate here lives a year (k3s' leaf
+     * lifetime), so none is short-lived.
      */
     static final Pattern NOT_PRODUCED_HERE = Pattern.compile("(vigil_container_\\w+|vigil_cadvisor_\\w+"
         + "|vigil_etcd_(member|quorum|fault_tolerance|members|leader_agreement|learners|client_cert)\\w*"
         + "|vigil_backup_hardlink_ratio|vigil_vip_reachable|vigil_vip_last_transition_timestamp_seconds"
         + "|vigil_keepalived_(vrrp_state|vrrp_priority|transitions_total)|vigil_tls_backend_mismatch"
-        + "|vigil_tls_client_cert\\w+)\\b.*|vigil_probe_reason_info\\{.*reason!=\"ok\".*");
+        + "|vigil_tls_client_cert\\w+|vigil_etcd_local_peer_sent_failures_total|vigil_etcd_local_grpc_unary_p99_seconds)\\b.*"
+        + "|vigil_probe_reason_info\\{.*reason!=\"ok\".*"
+        + "|\\(vigil_tls_cert_not_after_timestamp_seconds.*< 21 \\* 86400 > 0\\)");
 
     /**
      * How long a fault is held at least: VipNotHeld reads {@code max_over_time(vigil_vip_held[1m])}, so an agent that
@@ -318,6 +322,15 @@ class ClusterIT {
         }
         duringRecovery.keySet().removeAll(seen.keySet());
         duringRecovery.keySet().removeAll(noise);
+        // as during the fault: an alert that only went pending (a transient shorter than even the shortened for:)
+        // is printed, not counted
+        duringRecovery.entrySet().removeIf(e -> {
+            if (!e.getValue().equals("firing")) {
+                System.out.println("ClusterIT:   (pending only during recovery, not fired: " + e.getKey() + ")");
+                return true;
+            }
+            return false;
+        });
         if (!duringRecovery.isEmpty()) {
             failures.add(title + ": new alerts during recovery: " + duringRecovery);
         }
