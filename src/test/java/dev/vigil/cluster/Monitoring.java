@@ -192,7 +192,7 @@ final class Monitoring implements AutoCloseable {
         Map<String, Object> doc = yaml(RULES);
         for (Map<String, Object> group : (List<Map<String, Object>>) doc.get("groups")) {
             for (Map<String, Object> rule : (List<Map<String, Object>>) group.get("rules")) {
-                if (!SHIPPED_FOR.contains(rule.get("alert"))) {
+                if (!(rule.get("alert") instanceof String name && SHIPPED_FOR.contains(name))) {
                     rule.computeIfPresent("for", (k, v) -> FOR);
                 }
             }
