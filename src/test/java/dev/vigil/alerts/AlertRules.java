@@ -23,7 +23,8 @@ public final class AlertRules {
     public static final Path RULES = DIR.resolve("vigil.rules.yml");
     public static final Path TESTS = DIR.resolve("tests");
     public static final Path RUNBOOKS = DIR.resolve("runbooks");
-    public static final String RUNBOOK_BASE = "https://github.com/vigil-dev/vigil/blob/main/alerts/runbooks/";
+    /** Where the runbooks are published ({@code runbook_base_url} of {@code alerts/thresholds.yml}). */
+    public static final String RUNBOOK_BASE = runbookBase();
 
     private static final Pattern METRIC = Pattern.compile("\\b(vigil_[a-z0-9_]*[a-z0-9])\\b");
 
@@ -45,6 +46,15 @@ public final class AlertRules {
     }
 
     private AlertRules() {
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String runbookBase() {
+        try {
+            return (String) ((Map<String, Object>) yaml(RulesGenerator.THRESHOLDS)).get(RulesGenerator.RUNBOOK_BASE_URL);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     public static Object yaml(Path file) throws IOException {
