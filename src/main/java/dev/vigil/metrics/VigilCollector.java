@@ -66,6 +66,9 @@ public final class VigilCollector implements MultiCollector {
     static final MetricFamily MAX_CONCURRENT = MetricFamily.gauge("vigil_scheduler_max_concurrent_probes",
         "The configured limit of probe runs in flight at once.");
 
+    static final MetricFamily SLOW_RUNS = MetricFamily.gauge("vigil_scheduler_slow_runs",
+        "Runs past their slow threshold (1 s, 100 ms for a target whose last run timed out) that gave their slot back"
+            + " and wait for their deadline in the slow lane (at most 4 x max_concurrent_probes).");
     static final MetricFamily SCHEDULER_UP = MetricFamily.gauge("vigil_scheduler_up",
         "1 while the scheduler can run targets; 0 once its dispatch thread died (the log says why; restart the agent).");
     static final MetricFamily INTERNAL_ERRORS = MetricFamily.counter("vigil_scheduler_internal_errors_total",
@@ -77,7 +80,7 @@ public final class VigilCollector implements MultiCollector {
 
     /** Every family this collector itself may emit (kinds declare theirs). */
     public static final List<MetricFamily> FAMILIES = List.of(BUILD_INFO, RELOAD_OK, RELOAD_TS, RELOADS, TARGETS,
-        PRESENT, SUCCESS, REASON, DURATION, LAST_RUN, FAILURES, SKIPPED, ABANDONED, QUEUED, MAX_CONCURRENT, SCHEDULER_UP,
+        PRESENT, SUCCESS, REASON, DURATION, LAST_RUN, FAILURES, SKIPPED, ABANDONED, QUEUED, MAX_CONCURRENT, SLOW_RUNS, SCHEDULER_UP,
         INTERNAL_ERRORS, LABELS_TRUNCATED, SERIES_DROPPED);
 
     private final Scheduler scheduler;
@@ -106,6 +109,7 @@ public final class VigilCollector implements MultiCollector {
         f.add(ABANDONED.sample(scheduler.abandonedRuns()));
         f.add(QUEUED.sample(scheduler.queuedRuns()));
         f.add(MAX_CONCURRENT.sample(scheduler.maxConcurrent()));
+        f.add(SLOW_RUNS.sample(scheduler.slowRuns()));
         f.add(SCHEDULER_UP.sample(scheduler.failure().isEmpty() ? 1 : 0));
         f.add(INTERNAL_ERRORS.sample(scheduler.internalErrors()));
         List<MetricSnapshot> out = f.build();

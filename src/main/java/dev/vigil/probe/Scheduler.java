@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
@@ -30,6 +30,13 @@ import org.slf4j.LoggerFactory;
  * frees the permit and interrupts the worker: a probe stuck in a call that ignores interruption keeps its thread (it
  * is counted in {@link #abandonedRuns()}) but holds up neither the permit nor other targets. The next run of such a
  * target is skipped, and counted, until the stuck one returns.
+ *
+ * <p>Silent targets must not delay healthy ones. Two rules see to it: runs of targets whose last run timed out wait
+ * behind every other queued run (a healthy target waits for the next free slot, not for a queue of dead ones), and a
+ * run still going after {@link #SLOW_AFTER} ({@link #SLOW_AFTER_SILENT} for a target whose last run timed out; a
+ * healthy handshake or read takes milliseconds) gives its slot back and waits for its deadline in a slow lane of
+ * {@link #SLOW_LANE_FACTOR} times {@code max_concurrent_probes} (threads blocked on sockets that cost no CPU), so the
+ * fast lane stays free for targets that answer.
  */
 public final class Scheduler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
@@ -40,7 +47,15 @@ public final class Scheduler implements AutoCloseable {
     private final HostPaths hostPaths;
     private final ScheduledExecutorService timer;
     private final ExecutorService workers;
-    private final LinkedBlockingQueue<TargetState> queue = new LinkedBlockingQueue<>();
+    /** After this long a run leaves the fast lane for the slow one, if the slow one has room. */
+    static final Duration SLOW_AFTER = Duration.ofSeconds(1);
+    /** The same for a target whose last run timed out: it is expected to hang again. */
+    static final Duration SLOW_AFTER_SILENT = Duration.ofMillis(100);
+    static final int SLOW_LANE_FACTOR = 4;
+    private final PriorityBlockingQueue<Queued> queue = new PriorityBlockingQueue<>();
+    private final AtomicLong queuedSeq = new AtomicLong();
+    private final ResizableSemaphore slowPermits = new ResizableSemaphore();
+    private final AtomicInteger slowInFlight = new AtomicInteger();
     private final ResizableSemaphore permits = new ResizableSemaphore();
     private final Thread dispatcher;
     private final AtomicLong version = new AtomicLong();
@@ -106,6 +121,7 @@ public final class Scheduler implements AutoCloseable {
             throw e;
         }
         permits.resize(config.maxConcurrentProbes() - maxConcurrent);
+        slowPermits.resize(SLOW_LANE_FACTOR * (config.maxConcurrentProbes() - maxConcurrent));
         maxConcurrent = config.maxConcurrentProbes();
         for (TargetState gone : current.values()) {
             gone.retired = true;
@@ -195,6 +211,19 @@ public final class Scheduler implements AutoCloseable {
         return maxConcurrent;
     }
 
+    /** Runs past their slow threshold that gave their slot back and wait for their deadline in the slow lane. */
+    public int slowRuns() {
+        return slowInFlight.get();
+    }
+
+    /** A run waiting for a slot: the targets whose last run timed out go last, the others in the order they came. */
+    private record Queued(TargetState state, boolean timedOut, long seq) implements Comparable<Queued> {
+        @Override
+        public int compareTo(Queued o) {
+            return timedOut != o.timedOut ? Boolean.compare(timedOut, o.timedOut) : Long.compare(seq, o.seq);
+        }
+    }
+
     /** Triggers an immediate run of every target (for tests and the {@code probe} command). */
     public void runAllNow() {
         for (TargetState s : states) {
@@ -217,7 +246,9 @@ public final class Scheduler implements AutoCloseable {
                 return;
             }
             s.endSkipStreak();
-            queue.add(s);
+            TargetSnapshot last = s.last();
+            boolean timedOut = last != null && TIMEOUT.equals(last.result().reason());
+            queue.add(new Queued(s, timedOut, queuedSeq.incrementAndGet()));
         } catch (RuntimeException | Error e) {
             // an exception escaping a periodic task would cancel the target's schedule without a word
             internalError("trigger", e);
@@ -229,7 +260,7 @@ public final class Scheduler implements AutoCloseable {
             while (!closed.get()) {
                 TargetState s;
                 try {
-                    s = queue.take();
+                    s = queue.take().state();
                     if (s.retired) {
                         s.running.set(false);
                         continue;
@@ -299,6 +330,11 @@ public final class Scheduler implements AutoCloseable {
         }
         try {
             run.watchdog = timer.schedule(run::expire, timeout.toNanos(), TimeUnit.NANOSECONDS);
+            TargetSnapshot last = s.last();
+            Duration slowAfter = last != null && TIMEOUT.equals(last.result().reason()) ? SLOW_AFTER_SILENT : SLOW_AFTER;
+            if (timeout.compareTo(slowAfter) > 0) {
+                run.slowCheck = timer.schedule(run::toSlowLane, slowAfter.toNanos(), TimeUnit.NANOSECONDS);
+            }
         } catch (RuntimeException e) {
             if (!closed.get()) {
                 internalError("watchdog", e);
@@ -306,13 +342,20 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
+    private static final int FAST = 0;
+    private static final int SLOW = 1;
+    private static final int DONE = 2;
+
     /** One run of one target; the first of completion and deadline settles it. */
     private final class Run {
         private final TargetState state;
         private final long startNanos;
         private final AtomicBoolean settled = new AtomicBoolean();
+        /** Which slot the run holds: FAST (a permit), SLOW (a slow-lane permit) or DONE (released). */
+        private final AtomicInteger lane = new AtomicInteger(FAST);
         volatile Future<?> future;
         volatile java.util.concurrent.ScheduledFuture<?> watchdog;
+        volatile java.util.concurrent.ScheduledFuture<?> slowCheck;
 
         Run(TargetState state, long startNanos) {
             this.state = state;
@@ -352,6 +395,33 @@ public final class Scheduler implements AutoCloseable {
             if (watchdog != null) {
                 watchdog.cancel(false);
             }
+            if (slowCheck != null) {
+                slowCheck.cancel(false);
+            }
+        }
+
+        /** Still running after {@link #SLOW_AFTER}: trade the fast slot for a slow-lane one, when there is one free. */
+        void toSlowLane() {
+            if (!slowPermits.tryAcquire()) {
+                return;
+            }
+            if (lane.compareAndSet(FAST, SLOW)) {
+                slowInFlight.incrementAndGet();
+                permits.release();
+            } else {
+                slowPermits.release();
+            }
+        }
+
+        /** Gives back whichever slot the run holds, once. */
+        private void releaseSlot() {
+            int was = lane.getAndSet(DONE);
+            if (was == FAST) {
+                permits.release();
+            } else if (was == SLOW) {
+                slowInFlight.decrementAndGet();
+                slowPermits.release();
+            }
         }
 
         void expire() {
@@ -370,7 +440,7 @@ public final class Scheduler implements AutoCloseable {
             if (!settled.compareAndSet(false, true)) {
                 return false;
             }
-            permits.release();
+            releaseSlot();
             if (state.retired) {
                 return true;
             }

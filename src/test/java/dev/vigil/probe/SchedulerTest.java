@@ -142,6 +142,40 @@ class SchedulerTest {
         assertTrue(scrapeSeconds < 2, "scrape took " + scrapeSeconds + " s");
     }
 
+    /**
+     * 12 silent targets that each hold a run for its whole 2 s timeout every 6 s need the 4 slots allowed all the time:
+     * they would keep every slot busy and a healthy target on a 200 ms interval would wait behind them.
+     * Their runs leave the fast lane after 1 s and, once they have timed out, queue behind healthy targets.
+     */
+    @Test
+    void silentTargetsDoNotStarveAHealthyOne() throws Exception {
+        AtomicInteger healthyRuns = new AtomicInteger();
+        Function<String, Probe> probes = n -> n.equals("healthy") ? d -> {
+            healthyRuns.incrementAndGet();
+            return ProbeResult.ok(List.of(), Map.of());
+        } : hangsInterruptibly();
+        Scheduler s = scheduler(probes);
+        StringBuilder yaml = new StringBuilder("agent: {max_concurrent_probes: 4}\nfake:\n  jitter: 0s\n  targets:\n"
+            + "    - {target: healthy, interval: 200ms, timeout: 200ms}\n");
+        for (int i = 0; i < 12; i++) {
+            yaml.append("    - {target: silent").append(i).append(", interval: 6s, timeout: 2s}\n");
+        }
+        s.apply(config(probes, yaml.toString()));
+        // past the first round of timeouts: from now on the silent targets are known to be silent
+        assertTrue(s.await(() -> s.states().stream().filter(t -> t.target().name().startsWith("silent"))
+            .allMatch(t -> t.last() != null), WAIT));
+        int before = healthyRuns.get();
+        long skippedBefore = state(s, "healthy").skippedRuns();
+        long t0 = System.nanoTime();
+        assertTrue(s.await(() -> healthyRuns.get() >= before + 20, WAIT), "the healthy target waited behind the silent ones");
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        // 20 runs on a 200 ms interval take 4 s when nothing delays them; behind the silent targets they took over 10 s
+        assertTrue(seconds < 8, "20 healthy runs took " + seconds + " s");
+        assertTrue(state(s, "healthy").skippedRuns() - skippedBefore <= 2,
+            "healthy runs skipped: " + (state(s, "healthy").skippedRuns() - skippedBefore));
+        assertTrue(s.slowRuns() <= 4 * Scheduler.SLOW_LANE_FACTOR, "the slow lane is bounded: " + s.slowRuns());
+    }
+
     @Test
     void runsOfAStuckTargetAreSkippedAndCounted() throws Exception {
         AtomicInteger stuck = new AtomicInteger();
