@@ -162,15 +162,35 @@ public final class BackupKind implements ProbeKind {
         }
     }
 
+    /** Freshness, the newest backup's integrity verdict, and clickhouse-backup's API failures. */
+    static final List<String> REASONS = java.util.stream.Stream.concat(java.util.stream.Stream.of("overdue", "no_backup", "too_small",
+        "broken", BackupProbe.CLOCK_SKEW, "connect_failed", "http_status", "bad_response"),
+        Integrity.REASONS.stream().filter(r -> !r.equals(Integrity.OK))).toList();
+
     @Override
     public Probe create(Target target, HostPaths hostPaths) {
-        return new BackupProbe(target.name(), (Spec) target.spec(), hostPaths, clock, verifier);
+        return new BackupProbe(target.name(), target.spec(Spec.class), hostPaths, clock, verifier);
     }
 
     @Override
     public List<MetricFamily> metrics() {
         return List.of(LAST, SIZE, COUNT, KEEP, INTERVAL, OVERDUE, SIZE_CHANGE, INTEGRITY, IN_PROGRESS, PENDING, FILES,
             HARDLINKS, INFO);
+    }
+
+    @Override
+    public List<String> reasons() {
+        return REASONS;
+    }
+
+    @Override
+    public Class<?> specType() {
+        return Spec.class;
+    }
+
+    @Override
+    public List<String> commandLineExample() {
+        return List.of("/nonexistent/vigil/*.dump", "--kind", "file");
     }
 
     /** {@code vigil probe backup PATH --kind pg_dump --every 24h}. */

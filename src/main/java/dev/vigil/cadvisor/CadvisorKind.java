@@ -110,12 +110,28 @@ public final class CadvisorKind implements ProbeKind {
 
     @Override
     public Probe create(Target target, HostPaths hostPaths) {
-        return new CadvisorProbe(target.name(), (Spec) target.spec(), target.timing().interval());
+        return new CadvisorProbe(target.name(), target.spec(Spec.class), target.timing().interval());
     }
 
     @Override
     public List<MetricFamily> metrics() {
         return List.of(UP, CONTAINERS, DROPPED, DATA_AGE, RESPONSE_BYTES, WORKING_SET, LIMIT, LIMIT_RATIO, CPU, THROTTLED,
             OOM, RESTARTS, START_TIME);
+    }
+
+    @Override
+    public List<String> reasons() {
+        return List.of("connect_refused", "connect_timeout", "connect_failed", "tls", "http_status", "auth_rejected",
+            "bad_response", "too_large", "stale", "cadvisor_error");
+    }
+
+    @Override
+    public Class<?> specType() {
+        return Spec.class;
+    }
+
+    @Override
+    public List<String> commandLineExample() {
+        return List.of("http://127.0.0.1:1", "--timeout", "2s");
     }
 }

@@ -39,7 +39,11 @@ public final class ProbeCommand {
         StringBuilder yaml = new StringBuilder();
         cl.flags().entrySet().stream().filter(e -> e.getKey().equals("timeout")).findFirst()
             .ifPresent(e -> yaml.append("defaults:\n  timeout: ").append(e.getValue()).append("\n  interval: 1h\n"));
-        yaml.append(kind.commandLineConfig(cl.arguments().get(1), cl.options()));
+        try {
+            yaml.append(kind.commandLineConfig(cl.arguments().get(1), cl.options()));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.UsageException(e.getMessage());
+        }
         VigilConfig config;
         try {
             config = new ConfigLoader(kinds, hostPaths).parse("<command line>", yaml.toString());

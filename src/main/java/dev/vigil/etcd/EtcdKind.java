@@ -192,13 +192,29 @@ public final class EtcdKind implements ProbeKind {
 
     @Override
     public Probe create(Target target, HostPaths hostPaths) {
-        Spec spec = (Spec) target.spec();
+        Spec spec = target.spec(Spec.class);
         return spec.cluster() ? new ClusterProbe(target.name(), spec) : new LocalProbe(target.name(), spec);
     }
 
     @Override
     public List<MetricFamily> metrics() {
         return EtcdMetrics.ALL;
+    }
+
+    @Override
+    public List<String> reasons() {
+        return List.of(Reasons.CONNECTION_REFUSED, Reasons.TLS_HANDSHAKE, Reasons.AUTH_REJECTED, Reasons.BAD_RESPONSE,
+            Reasons.NO_LEADER, Reasons.QUORUM_LOST, Reasons.UNHEALTHY);
+    }
+
+    @Override
+    public Class<?> specType() {
+        return Spec.class;
+    }
+
+    @Override
+    public List<String> commandLineExample() {
+        return List.of("http://127.0.0.1:1", "--timeout", "2s");
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.vigil.keepalived;
 
 import dev.vigil.config.HostPaths;
 import dev.vigil.config.Section;
+import dev.vigil.probe.CommandLineYaml;
 import dev.vigil.probe.MetricFamily;
 import dev.vigil.probe.Probe;
 import dev.vigil.probe.ProbeKind;
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -26,6 +28,8 @@ import java.util.Set;
 public final class KeepalivedKind implements ProbeKind {
     public static final String NAME = "keepalived";
     static final String DEFAULT_CONF = "/etc/keepalived/keepalived.conf";
+    /** The target of {@code vigil probe keepalived}: the daemon on this node. */
+    static final String LOCAL = "local";
 
     static final MetricFamily UP = MetricFamily.gauge("vigil_keepalived_up",
         "1 if a keepalived process runs on this node (pid file and /proc, no root needed).", "target");
@@ -146,12 +150,42 @@ public final class KeepalivedKind implements ProbeKind {
 
     @Override
     public Probe create(Target target, HostPaths hostPaths) {
-        return new KeepalivedProbe((Spec) target.spec(), hostPaths);
+        return new KeepalivedProbe(target.spec(Spec.class), hostPaths);
     }
 
     @Override
     public List<MetricFamily> metrics() {
         return List.of(UP, STATE, PRIORITY, TRANSITIONS, LAST_TRANSITION, INSTANCES);
+    }
+
+    @Override
+    public List<String> reasons() {
+        return List.of("not_running");
+    }
+
+    @Override
+    public Class<?> specType() {
+        return Spec.class;
+    }
+
+    @Override
+    public List<String> commandLineExample() {
+        return List.of("local", "--timeout", "2s");
+    }
+
+    /**
+     * {@code vigil probe keepalived local [--pid-file F] [--config-file F] [--notify-fifo F] [--dbus false]
+     * [--json-dump true]}: the daemon on this node, the only one this kind can see; the options are the section's keys.
+     */
+    @Override
+    public String commandLineConfig(String target, Map<String, String> options) {
+        if (!target.equals(LOCAL)) {
+            throw new IllegalArgumentException("keepalived is probed on this node only: write \"probe keepalived "
+                + LOCAL + "\" (options: --pid-file, --config-file, --notify-fifo, --dbus, --json-dump)");
+        }
+        StringBuilder yaml = new StringBuilder(NAME).append(options.isEmpty() ? ": {}\n" : ":\n");
+        options.forEach((k, v) -> yaml.append("  ").append(k).append(": ").append(CommandLineYaml.quote(v)).append('\n'));
+        return yaml.toString();
     }
 
     static List<String> stateNames() {

@@ -65,12 +65,27 @@ public final class VipKind implements ProbeKind {
 
     @Override
     public Probe create(Target target, HostPaths hostPaths) {
-        return new VipProbe((Spec) target.spec());
+        return new VipProbe(target.spec(Spec.class));
     }
 
     @Override
     public List<MetricFamily> metrics() {
         return List.of(HELD, REACHABLE, ANSWERS, TRANSITIONS, LAST_TRANSITION);
+    }
+
+    @Override
+    public List<String> reasons() {
+        return List.of("connect_refused", "connect_timeout", "handshake_failed", "connect_failed");
+    }
+
+    @Override
+    public Class<?> specType() {
+        return Spec.class;
+    }
+
+    @Override
+    public List<String> commandLineExample() {
+        return List.of("127.0.0.1", "--check-port", "1", "--timeout", "2s");
     }
 
     /** {@code vigil probe vip 10.0.0.100 [--check-port 6443] [--interface eth0]}. */

@@ -98,6 +98,7 @@ public final class ConfigLoader {
             }
             Section section = top.section(kind.section());
             for (Target t : kind.parse(section, defaults)) {
+                checkSpec(t);
                 if (seen.putIfAbsent(t.key(), t.name()) != null) {
                     section.error("", "target \"" + t.name() + "\" is configured twice for kind " + kind.name()
                         + " (give one of them a distinct name)");
@@ -111,6 +112,17 @@ public final class ConfigLoader {
             throw new ConfigException(reader.errors());
         }
         return new VigilConfig(name, defaults, maxConcurrent, targets);
+    }
+
+    /** A target of an unknown kind, or with a spec its kind does not declare, is a bug of a kind: fail loudly. */
+    private void checkSpec(Target t) {
+        ProbeKind kind = kinds.get(t.kind()).orElseThrow(() -> new IllegalStateException(
+            "target " + t.key() + " names a kind that is not registered"));
+        if (!kind.specType().isInstance(t.spec())) {
+            throw new IllegalStateException("target " + t.key() + " has a spec of type "
+                + (t.spec() == null ? "null" : t.spec().getClass().getName()) + ", but kind " + kind.name()
+                + " declares " + kind.specType().getName());
+        }
     }
 
 }

@@ -34,8 +34,28 @@ public interface ProbeKind {
     List<MetricFamily> metrics();
 
     /**
+     * The kind's own failure reasons, each documented: the bounded values of the {@code reason} label of its
+     * targets. The common ones ({@link ProbeResult#COMMON_REASONS}: {@code ok}, {@code timeout}, {@code error}) are the
+     * core's and not repeated here.
+     */
+    List<String> reasons();
+
+    /**
+     * The type of the {@link Target#spec() spec} of this kind's targets. The loader checks every target against it, so
+     * a kind reads its spec with {@link Target#spec(Class)} and never meets another type.
+     */
+    Class<?> specType();
+
+    /**
+     * Arguments of {@code vigil probe KIND ...} that run quickly on any machine against something local (a closed
+     * port, a missing file): a result, failed or not, within seconds. The README's examples and a test use them.
+     */
+    List<String> commandLineExample();
+
+    /**
      * The YAML of this kind's section for the {@code probe KIND TARGET --option value} command, which then goes
-     * through the ordinary parser and its error messages. Options come with dashes turned into underscores.
+     * through the ordinary parser and its error messages. Options come with dashes turned into underscores. Throws
+     * {@link IllegalArgumentException} with a sentence for a target the kind cannot take (a command-line error).
      */
     default String commandLineConfig(String target, java.util.Map<String, String> options) {
         StringBuilder yaml = new StringBuilder(section()).append(":\n");

@@ -16,6 +16,12 @@ import java.util.Map;
 public record ProbeResult(boolean success, String reason, String message, List<Sample> samples,
                           Map<String, String> details) {
     public static final String OK = "ok";
+    /** No result by the deadline (the scheduler's verdict, or a probe's own for a phase that ran out of time). */
+    public static final String TIMEOUT = "timeout";
+    /** A bug: the probe raised an unexpected exception. */
+    public static final String ERROR = "error";
+    /** Reasons every kind may report; a kind declares only its own ({@link ProbeKind#reasons()}). */
+    public static final List<String> COMMON_REASONS = List.of(OK, TIMEOUT, ERROR);
     /** The component is not installed on this node ({@code when_present}): not a failure, and no kind series. */
     public static final String ABSENT = "absent";
 

@@ -40,8 +40,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Scheduler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
-    static final String TIMEOUT = "timeout";
-    static final String ERROR = "error";
+    static final String TIMEOUT = ProbeResult.TIMEOUT;
+    static final String ERROR = ProbeResult.ERROR;
 
     private final ProbeKinds kinds;
     private final HostPaths hostPaths;

@@ -65,11 +65,26 @@ public final class TcpKind implements ProbeKind {
 
     @Override
     public Probe create(Target target, HostPaths hostPaths) {
-        return new TcpProbe(target.name(), (Spec) target.spec());
+        return new TcpProbe(target.name(), target.spec(Spec.class));
     }
 
     @Override
     public List<MetricFamily> metrics() {
         return List.of(CONNECT_DURATION, ADDRESSES);
+    }
+
+    @Override
+    public List<String> reasons() {
+        return List.of("dns", "connect_refused", "connect_timeout", "connect_unreachable", "connect_failed");
+    }
+
+    @Override
+    public Class<?> specType() {
+        return Spec.class;
+    }
+
+    @Override
+    public List<String> commandLineExample() {
+        return List.of("127.0.0.1:1", "--timeout", "2s");
     }
 }

@@ -95,12 +95,27 @@ public final class CertfileKind implements ProbeKind {
 
     @Override
     public Probe create(Target target, HostPaths hostPaths) {
-        return new CertfileProbe(target.name(), (Spec) target.spec(), hostPaths);
+        return new CertfileProbe(target.name(), target.spec(Spec.class), hostPaths);
     }
 
     @Override
     public List<MetricFamily> metrics() {
         return List.of(CERT_NOT_AFTER, CERT_NOT_BEFORE, CERT_INFO, READ_ERRORS, FILES, CERTIFICATES, EARLIEST_EXPIRY);
+    }
+
+    @Override
+    public List<String> reasons() {
+        return List.of("not_found", "permission_denied", "parse_error", "bad_password");
+    }
+
+    @Override
+    public Class<?> specType() {
+        return Spec.class;
+    }
+
+    @Override
+    public List<String> commandLineExample() {
+        return List.of("/nonexistent/vigil/*.crt");
     }
 
     @Override

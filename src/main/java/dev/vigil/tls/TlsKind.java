@@ -66,6 +66,13 @@ public final class TlsKind implements ProbeKind {
     static final MetricFamily CLIENT_CERT_ERROR = MetricFamily.gauge("vigil_tls_client_cert_read_error",
         "1 when the configured client certificate or key could not be read at the last run.", "target");
 
+    /** Failures before or around the handshake; a completed handshake fails with a chain verdict instead. */
+    static final List<String> CONNECTION_REASONS = List.of("dns", "connect_refused", "connect_timeout",
+        "connect_unreachable", "connect_failed", "starttls_rejected", "starttls_timeout", "protocol_error",
+        "handshake_timeout", "handshake_failed", "client_cert_error", "ca_file_error");
+    static final List<String> REASONS = java.util.stream.Stream.concat(CONNECTION_REASONS.stream(),
+        ChainInspector.VERDICTS.stream().filter(v -> !v.equals(ChainInspector.OK))).toList();
+
     /** At most this many certificates of a chain are exported one by one (a 50-certificate chain is an attack). */
     static final int MAX_EXPORTED_CERTS = 20;
 
@@ -155,7 +162,7 @@ public final class TlsKind implements ProbeKind {
 
     @Override
     public Probe create(Target target, HostPaths hostPaths) {
-        return new TlsProbe(target.name(), (Spec) target.spec());
+        return new TlsProbe(target.name(), target.spec(Spec.class));
     }
 
     @Override
@@ -163,5 +170,20 @@ public final class TlsKind implements ProbeKind {
         return List.of(HANDSHAKE_DURATION, VERSION, CIPHER, VERIFIED, EARLIEST_EXPIRY, LEAF_EXPIRY, CHAIN_LENGTH,
             BACKEND_MISMATCH, ADDRESS_SUCCESS, ADDRESS_LEAF_EXPIRY, CERT_NOT_AFTER, CERT_NOT_BEFORE, CERT_INFO,
             CLIENT_CERT_NOT_AFTER, CLIENT_CERT_ERROR);
+    }
+
+    @Override
+    public List<String> reasons() {
+        return REASONS;
+    }
+
+    @Override
+    public Class<?> specType() {
+        return Spec.class;
+    }
+
+    @Override
+    public List<String> commandLineExample() {
+        return List.of("127.0.0.1:1", "--timeout", "2s");
     }
 }

@@ -8,6 +8,7 @@ import dev.vigil.config.ConfigException;
 import dev.vigil.probe.ConfigLoader;
 import dev.vigil.config.HostPaths;
 import dev.vigil.probe.Deadline;
+import dev.vigil.probe.Golden;
 import dev.vigil.probe.Probe;
 import dev.vigil.probe.ProbeKinds;
 import dev.vigil.probe.ProbeResult;
@@ -291,5 +292,22 @@ class BackupProbeTest {
         ProbeResult r = run(probe("name: future\nkind: pg_dump\npath: " + dir + "/future/*.pgdump\nevery: 24h"));
         assertEquals("clock_skew", r.reason(), r.message());
         assertEquals(0.0, values(r).get("vigil_backup_in_progress"));
+    }
+
+    /** A fresh dump, a damaged snapshot after a valid one, an rsync tree: golden/backup.prom. */
+    @Test
+    void goldenExposition() throws Exception {
+        put("app.pgdump", "pg/app-1.pgdump", Instant.parse("2026-11-22T03:00:10Z"));
+        put("app.pgdump", "pg/app-2.pgdump", Instant.parse("2026-11-23T03:00:12Z"));
+        put("etcd-snapshot.db", "snap/etcd-snapshot-1.db", Instant.parse("2026-11-23T00:00:00Z"));
+        put("etcd-snapshot.truncated.db", "snap/etcd-snapshot-2.db", Instant.parse("2026-11-23T06:00:00Z"));
+        Path tree = extract("lab-set/rsync/rsync-snapshots.tar");
+        Map<String, ProbeResult> results = new java.util.LinkedHashMap<>();
+        results.put("app", run(probe("name: app\nkind: pg_dump\npath: " + dir + "/pg/app-*.pgdump\nevery: 24h\nkeep: 7")));
+        results.put("etcd", run(probe("name: etcd\nkind: etcd_snapshot\npath: " + dir + "/snap/*.db\nevery: 12h")));
+        results.put("rsync", run(probe("name: rsync\nkind: rsync_tree\npath: " + tree.resolve("snapshots")
+            + "\nevery: 24h\ngrace: 12h")));
+        Golden golden = Golden.of(new BackupKind()).replace(dir.toString(), "<dir>");
+        golden.check(golden.render(results));
     }
 }

@@ -89,6 +89,21 @@ public final class ScrapeBenchmark {
         public List<MetricFamily> metrics() {
             return List.of(A);
         }
+
+        @Override
+        public List<String> reasons() {
+            return List.of();
+        }
+
+        @Override
+        public Class<?> specType() {
+            return String.class;
+        }
+
+        @Override
+        public List<String> commandLineExample() {
+            return List.of("bench");
+        }
     }
 
     static void inProcess() throws Exception {

@@ -10,6 +10,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.vigil.probe.ConfigLoader;
 import dev.vigil.config.HostPaths;
 import dev.vigil.probe.Deadline;
+import dev.vigil.probe.Golden;
 import dev.vigil.probe.Probe;
 import dev.vigil.probe.ProbeKinds;
 import dev.vigil.probe.ProbeResult;
@@ -414,5 +415,21 @@ class CadvisorProbeTest {
             "c.yml:6:21: cadvisor.targets[1].metrics_path: must start with /"),
             e.errors().stream().map(Object::toString).toList());
         assertTrue(Optional.of(1).isPresent());
+    }
+
+    /** cAdvisor's own exposition (a fixture from 2014) and a refused connection: golden/cadvisor.prom. */
+    @Test
+    void goldenExposition() throws Exception {
+        serve(resource("prometheus_metrics"));
+        Map<String, ProbeResult> results = new java.util.LinkedHashMap<>();
+        results.put("node", run(probe("      stale_after: 36500d\n")));
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        results.put("down", run(probe("http://127.0.0.1:" + closed, "")));
+        Golden golden = Golden.of(new CadvisorKind()).volatileValues("vigil_cadvisor_data_age_seconds")
+            .replace("127.0.0.1:" + closed, "127.0.0.1:<port>");
+        golden.check(golden.render(results));
     }
 }

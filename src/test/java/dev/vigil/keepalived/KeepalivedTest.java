@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.vigil.probe.ConfigLoader;
 import dev.vigil.config.HostPaths;
 import dev.vigil.probe.Deadline;
+import dev.vigil.probe.Golden;
 import dev.vigil.probe.ProbeKinds;
 import dev.vigil.probe.ProbeResult;
 import dev.vigil.probe.Target;
@@ -201,5 +202,61 @@ class KeepalivedTest {
         r = new KeepalivedKind().create(t.get(0), HostPaths.of(dir.toString())).run(Deadline.after(Duration.ofSeconds(5)));
         assertTrue(r.success(), r.message());
         assertEquals("4242 (/proc)", r.details().get("process"));
+    }
+
+    /**
+     * A keepalived found in a fake /proc, its configuration with one instance, and its notify FIFO (a real FIFO the
+     * test writes keepalived's lines into): golden/keepalived.prom.
+     */
+    @Test
+    void goldenExpositionOfKeepalived() throws Exception {
+        Files.createDirectories(dir.resolve("proc/4242"));
+        Files.writeString(dir.resolve("proc/4242/comm"), "keepalived\n");
+        Files.createDirectories(dir.resolve("etc/keepalived"));
+        Files.writeString(dir.resolve("etc/keepalived/keepalived.conf"), CONF);
+        Path fifo = dir.resolve("run/keepalived/vrrp.fifo");
+        Files.createDirectories(fifo.getParent());
+        org.junit.jupiter.api.Assumptions.assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0,
+            "mkfifo failed");
+        HostPaths root = HostPaths.of(dir.toString());
+        Target t = new ConfigLoader(ProbeKinds.builtIn(), root).parse("k.yml",
+            "keepalived:\n  notify_fifo: /run/keepalived/vrrp.fifo\n  dbus: false\n").targets().get(0);
+        try (var probe = new KeepalivedKind().create(t, root)) {
+            Thread writer = new Thread(() -> {
+                try {
+                    Files.writeString(fifo, "INSTANCE \"VI_1\" BACKUP 50\nINSTANCE \"VI_1\" MASTER 50\n");
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            writer.start();
+            writer.join(5000);
+            ProbeResult r = probe.run(Deadline.after(Duration.ofSeconds(5)));
+            for (int i = 0; i < 50 && r.samples().stream().noneMatch(s -> s.family() == KeepalivedKind.TRANSITIONS); i++) {
+                Thread.sleep(100);
+                r = probe.run(Deadline.after(Duration.ofSeconds(5)));
+            }
+            assertTrue(r.success(), r.message());
+            Golden golden = Golden.of(new KeepalivedKind());
+            golden.check(golden.render(java.util.Map.of("keepalived", r)));
+        }
+    }
+
+    /** Held and reachable, held elsewhere (a host answers at 127.0.0.2), held and refused: golden/vip.prom. */
+    @Test
+    void goldenExpositionOfVip() throws Exception {
+        java.util.Map<String, ProbeResult> results = new java.util.LinkedHashMap<>();
+        try (ServerSocket listening = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
+             ServerSocket answering = new ServerSocket(0, 10, InetAddress.getByName("127.0.0.2"))) {
+            results.put("held", new VipProbe(new VipKind.Spec("127.0.0.1", "lo", "VI_1", listening.getLocalPort(), false))
+                .run(Deadline.after(Duration.ofSeconds(5))));
+            results.put("elsewhere", new VipProbe(new VipKind.Spec("127.0.0.2", "eth0", "VI_2", 0, false,
+                answering.getLocalPort())).run(Deadline.after(Duration.ofSeconds(5))));
+        }
+        results.put("refused", new VipProbe(new VipKind.Spec("::1", "lo", "VI_3", 1, false))
+            .run(Deadline.after(Duration.ofSeconds(5))));
+        assertEquals("connect_refused", results.get("refused").reason());
+        Golden golden = Golden.of(new VipKind()).replaceAll("port=\"[0-9]+\"", "port=\"<port>\"");
+        golden.check(golden.render(results));
     }
 }

@@ -46,4 +46,19 @@ final class FakeKind implements ProbeKind {
     public List<MetricFamily> metrics() {
         return List.of(VALUE);
     }
+
+    @Override
+    public List<String> reasons() {
+        return List.of();
+    }
+
+    @Override
+    public Class<?> specType() {
+        return String.class;
+    }
+
+    @Override
+    public List<String> commandLineExample() {
+        return List.of("fake");
+    }
 }

@@ -14,11 +14,8 @@ import org.junit.jupiter.api.Test;
  * and reason the two kinds can produce.
  */
 class TlsDocsTest {
-    private static final List<String> TLS_REASONS = List.of("dns", "connect_refused", "connect_timeout",
-        "connect_unreachable", "connect_failed", "starttls_rejected", "starttls_timeout", "protocol_error",
-        "handshake_timeout", "handshake_failed", "client_cert_error", "ca_file_error");
-    private static final List<String> CERTFILE_REASONS = List.of("not_found", "permission_denied", "parse_error",
-        "bad_password");
+    private static final List<String> TLS_REASONS = new TlsKind().reasons();
+    private static final List<String> CERTFILE_REASONS = new CertfileKind().reasons();
     private static final List<String> OPTIONS = List.of("server_name", "starttls", "ca_file", "client_cert_file",
         "client_key_file", "client_pkcs12_file", "client_pkcs12_password_file", "ip_family", "all_addresses", "provider",
         "path", "format", "password_file", "allow_missing");
