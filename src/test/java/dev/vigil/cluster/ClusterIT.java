@@ -230,7 +230,11 @@ class ClusterIT {
             }
             checked++;
             if (m.query(q.exprForPrometheus()).isEmpty()) {
-                empty.add(q.where() + ": " + q.exprForPrometheus());
+                if (NOT_PRODUCED_HERE.matcher(q.exprForPrometheus()).matches()) {
+                    notHere.add(q.where() + ": " + q.exprForPrometheus());
+                } else {
+                    empty.add(q.where() + ": " + q.exprForPrometheus());
+                }
             }
         }
         System.out.println("ClusterIT: " + checked + " of " + queries.size()
