@@ -219,6 +219,32 @@ class CadvisorProbeTest {
         assertFalse(values(r, "coredns").isEmpty());
     }
 
+    /**
+     * A kubelet with 12,000 containers whose image names are 20 KB long: labels are cut to the shared length limit as
+     * they are read, at most 10,000 cgroups are kept, and the container count stays true.
+     */
+    @Test
+    void hugeLabelsAreCutAsTheyAreReadAndCgroupsBeyondTheCapAreCountedNotKept() throws Exception {
+        String longImage = "registry.example/" + "x".repeat(20_000) + ":1";
+        StringBuilder page = new StringBuilder("# TYPE container_memory_working_set_bytes gauge\n");
+        long ts = System.currentTimeMillis();
+        for (int i = 0; i < 12_000; i++) {
+            String id = String.format("c%05d", i);
+            page.append("container_memory_working_set_bytes{container=\"app").append(i).append("\",id=\"/kubepods/pod")
+                .append(i).append('/').append(id).append("\",image=\"").append(i < 100 ? longImage : "registry.example/app:1")
+                .append("\",name=\"").append(id).append("\",namespace=\"ns\",pod=\"pod").append(i).append("\"} ")
+                .append(1_000_000 + i).append(' ').append(ts).append('\n');
+        }
+        serve(page.toString());
+        ProbeResult r = run(probe("      max_containers: 2000\n"));
+        assertTrue(r.success(), r.reason() + " " + r.message());
+        assertEquals(12_000.0, values(r, null).get("vigil_cadvisor_containers"), "the count stays true beyond the cap");
+        int longest = r.samples().stream().flatMap(smp -> smp.labelValues().stream()).mapToInt(String::length).max()
+            .orElse(0);
+        assertTrue(longest <= dev.vigil.probe.SeriesLimits.MAX_LABEL_VALUE_LENGTH, "longest label value: " + longest);
+        assertTrue(r.details().values().stream().anyMatch(v -> v.contains("10000")), "the cut is said: " + r.details());
+    }
+
     @Test
     void garbageIsBadResponse() throws Exception {
         serve("{\"this\": \"is json, not an exposition\"}\n");
