@@ -92,11 +92,8 @@ public final class Vigil {
     private static int startAgent(CommandLine cl, ConfigLoader loader, PrintStream err) throws CommandLine.UsageException {
         String configFile = cl.flag("config.file", "");
         try {
-            if (configFile.isEmpty()) {
-                loader.loadEmbedded();
-            } else {
-                loader.load(Path.of(configFile));
-            }
+            dev.vigil.agent.Agent.preload(configFile,
+                configFile.isEmpty() ? loader.loadEmbedded() : loader.load(Path.of(configFile)));
         } catch (ConfigException e) {
             e.errors().forEach(err::println);
             err.println("vigil: error: the configuration has " + e.errors().size() + " error(s); not starting");
