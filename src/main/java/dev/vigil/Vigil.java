@@ -92,11 +92,8 @@ public final class Vigil {
     private static int startAgent(CommandLine cl, ConfigLoader loader, PrintStream err) throws CommandLine.UsageException {
         String configFile = cl.flag("config.file", "");
         try {
-            if (configFile.isEmpty()) {
-                loader.loadEmbedded();
-            } else {
-                loader.load(Path.of(configFile));
-            }
+            dev.vigil.agent.Agent.preload(configFile,
+                configFile.isEmpty() ? loader.loadEmbedded() : loader.load(Path.of(configFile)));
         } catch (ConfigException e) {
             e.errors().forEach(err::println);
             err.println("vigil: error: the configuration has " + e.errors().size() + " error(s); not starting");
@@ -133,6 +130,9 @@ public final class Vigil {
             // still connected would hold the exit past systemd's and the kubelet's patience
             Runtime.getRuntime().addShutdownHook(new Thread(() -> dev.vigil.logging.LogLayout.lastLine(Vigil.class,
                 "agent stopping"), "vigil-shutdown"));
+            if (Boolean.getBoolean("vigil.cds.training")) {
+                train(server.getPort());
+            }
             return -1;
         } catch (RuntimeException e) {
             Throwable root = e;
@@ -143,6 +143,34 @@ public final class Vigil {
                 + root.getMessage());
             return EXIT_FAILED;
         }
+    }
+
+    /**
+     * The training run of the class-data-sharing archive built at package time ({@code -XX:ArchiveClassesAtExit},
+     * see packaging): once probing has started, asks for every page the way Prometheus and people do, then exits, so
+     * the archive holds the classes of a start, a probe round and a scrape.
+     */
+    private static void train(int port) {
+        Thread t = new Thread(() -> {
+            try {
+                Thread.sleep(3000);
+                for (String[] req : new String[][] {{"/metrics", "text/plain", ""},
+                    {"/metrics", "application/openmetrics-text; version=1.0.0", "gzip"}, {"/", "text/html", ""},
+                    {"/ready", "*/*", ""}, {"/healthz", "*/*", ""}}) {
+                    try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+                        s.getOutputStream().write(("GET " + req[0] + " HTTP/1.1\r\nHost: localhost\r\nAccept: " + req[1]
+                            + (req[2].isEmpty() ? "" : "\r\nAccept-Encoding: " + req[2]) + "\r\nConnection: close\r\n\r\n")
+                            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                        s.getInputStream().readAllBytes();
+                    }
+                }
+            } catch (Exception e) {
+                System.err.println("vigil: training run: " + e);
+            }
+            System.exit(0);
+        }, "vigil-cds-training");
+        t.setDaemon(true);
+        t.start();
     }
 
     /**

@@ -14,6 +14,8 @@ import dev.vigil.probe.Scheduler;
 import dev.vigil.probe.UnexpectedError;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Value;
+import io.micronaut.context.event.ApplicationEventListener;
+import io.micronaut.runtime.server.event.ServerStartupEvent;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import jakarta.annotation.PreDestroy;
@@ -32,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * Created eagerly at start-up; a configuration that does not load stops the start.
  */
 @Context
-public final class Agent implements AutoCloseable {
+public final class Agent implements AutoCloseable, ApplicationEventListener<ServerStartupEvent> {
     private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
 
     private final String configFile;
@@ -62,17 +64,70 @@ public final class Agent implements AutoCloseable {
         this.configFile = configFile;
         this.loader = new ConfigLoader(kinds, hostPaths);
         this.scheduler = new Scheduler(kinds, hostPaths);
-        VigilConfig initial = load();
+        VigilConfig initial = takePreloaded(configFile);
+        if (initial == null) {
+            initial = load();
+        }
         this.config = initial;
         this.status = new ReloadStatus(true, System.currentTimeMillis(), 0, 0, List.of(), initial.source());
-        JvmMetrics.builder().register(registry);
-        registry.register(new VigilCollector(scheduler, () -> status, build));
-        this.exposition = new Exposition(registry);
-        scheduler.apply(initial);
-        LOG.atInfo().addKeyValue("config", initial.source()).addKeyValue("targets", initial.targets().size())
-            .addKeyValue("version", build.version()).log("agent started");
+        // rendered by the exposition itself, straight to text with per-target caching (not through the registry)
+        this.exposition = new Exposition(registry, new VigilCollector(scheduler, () -> status, build));
         if (sighup) {
             SighupHandler.install(this::reloadAsync);
+        }
+    }
+
+    /** The configuration the command line already loaded and checked, so the agent does not read it twice. */
+    private static volatile Object[] preloaded;
+
+    /** Hands the configuration {@code file} loaded by the command line to the agent about to start. */
+    public static void preload(String file, VigilConfig config) {
+        preloaded = new Object[] {file, config};
+    }
+
+    private static VigilConfig takePreloaded(String file) {
+        Object[] p = preloaded;
+        preloaded = null;
+        return p != null && java.util.Objects.equals(p[0], file == null ? "" : file) ? (VigilConfig) p[1] : null;
+    }
+
+    /**
+     * Probing starts once the server listens, on the agent's reload thread (ahead of any reload), so that neither
+     * the creation of the probes nor the first round delays the first answer of {@code /metrics}: until then it
+     * shows the agent's own series, and {@code /ready} says not ready.
+     */
+    @Override
+    public void onApplicationEvent(ServerStartupEvent event) {
+        start();
+    }
+
+    private final java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** Starts probing the initial configuration (once; later calls do nothing). */
+    public void start() {
+        if (!started.compareAndSet(false, true)) {
+            return;
+        }
+        VigilConfig initial = config;
+        try {
+            reloads.execute(() -> {
+                try {
+                    synchronized (this) {
+                        if (config != initial) {
+                            return; // a reload came first and applied its configuration
+                        }
+                        scheduler.apply(initial);
+                    }
+                    JvmMetrics.builder().register(registry);
+                    LOG.atInfo().addKeyValue("config", initial.source()).addKeyValue("targets", initial.targets().size())
+                        .addKeyValue("version", build.version()).log("agent started");
+                } catch (RuntimeException | Error e) {
+                    LOG.atError().addKeyValue("error", UnexpectedError.describe(e)).setCause(UnexpectedError.scrub(e))
+                        .log("cannot start probing");
+                }
+            });
+        } catch (RejectedExecutionException closed) {
+            // closed before the server started
         }
     }
 

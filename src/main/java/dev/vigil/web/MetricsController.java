@@ -10,6 +10,8 @@ import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.Header;
 import io.micronaut.http.annotation.Produces;
 import io.micronaut.core.annotation.Nullable;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.io.IOException;
 
 /** {@code GET /metrics}: renders the latest results; never runs a probe. */
@@ -23,11 +25,12 @@ public final class MetricsController {
 
     @Get("/metrics")
     @Produces({MediaType.TEXT_PLAIN, "application/openmetrics-text", MediaType.ALL})
-    public HttpResponse<byte[]> metrics(@Nullable @Header(HttpHeaders.ACCEPT) String accept,
+    public HttpResponse<ByteBuf> metrics(@Nullable @Header(HttpHeaders.ACCEPT) String accept,
                                         @Nullable @Header(HttpHeaders.ACCEPT_ENCODING) String acceptEncoding)
         throws IOException {
         Exposition.Body body = agent.exposition().render(accept, acceptEncoding);
-        var response = HttpResponse.ok(body.bytes()).contentType(body.contentType())
+        // the parts as they are (the targets' part is cached between scrapes): no copy into one array
+        var response = HttpResponse.ok(Unpooled.wrappedBuffer(body.parts().toArray(new byte[0][]))).contentType(body.contentType())
             .header(HttpHeaders.VARY, HttpHeaders.ACCEPT_ENCODING);
         if (body.gzipped()) {
             response.header(HttpHeaders.CONTENT_ENCODING, "gzip");
