@@ -100,18 +100,7 @@ public final class VigilCollector implements MultiCollector {
     @Override
     public MetricSnapshots collect() {
         Families f = new Families();
-        f.add(BUILD_INFO.sample(1, build.version(), build.revision(), build.javaVersion()));
-        ReloadStatus reload = reloadStatus.get();
-        f.add(RELOAD_OK.sample(reload.successful() ? 1 : 0));
-        f.add(RELOAD_TS.sample(reload.lastSuccessMillis() / 1000.0));
-        f.add(RELOADS.sample(reload.reloads() - reload.failures(), "success"));
-        f.add(RELOADS.sample(reload.failures(), "failure"));
-        f.add(ABANDONED.sample(scheduler.abandonedRuns()));
-        f.add(QUEUED.sample(scheduler.queuedRuns()));
-        f.add(MAX_CONCURRENT.sample(scheduler.maxConcurrent()));
-        f.add(SLOW_RUNS.sample(scheduler.slowRuns()));
-        f.add(SCHEDULER_UP.sample(scheduler.failure().isEmpty() ? 1 : 0));
-        f.add(INTERNAL_ERRORS.sample(scheduler.internalErrors()));
+        agentSamples().forEach(f::add);
         List<MetricSnapshot> out = f.build();
         out.addAll(targetSnapshots());
         return new MetricSnapshots(out);
@@ -185,20 +174,27 @@ public final class VigilCollector implements MultiCollector {
     private java.util.IdentityHashMap<TargetState, TargetText> texts = new java.util.IdentityHashMap<>();
     private volatile Layout layout;
 
+    /** The agent's own series, read fresh at every scrape (both the snapshot and the direct text path). */
+    private List<Sample> agentSamples() {
+        ReloadStatus reload = reloadStatus.get();
+        return List.of(
+            BUILD_INFO.sample(1, build.version(), build.revision(), build.javaVersion()),
+            RELOAD_OK.sample(reload.successful() ? 1 : 0),
+            RELOAD_TS.sample(reload.lastSuccessMillis() / 1000.0),
+            RELOADS.sample(reload.reloads() - reload.failures(), "success"),
+            RELOADS.sample(reload.failures(), "failure"),
+            ABANDONED.sample(scheduler.abandonedRuns()),
+            QUEUED.sample(scheduler.queuedRuns()),
+            MAX_CONCURRENT.sample(scheduler.maxConcurrent()),
+            SLOW_RUNS.sample(scheduler.slowRuns()),
+            SCHEDULER_UP.sample(scheduler.failure().isEmpty() ? 1 : 0),
+            INTERNAL_ERRORS.sample(scheduler.internalErrors()));
+    }
+
     /** The agent's own series (a few, rendered at every scrape), as exposition text. */
     byte[] agentText(boolean openMetrics) {
         SeriesText.ChunkBuilder b = new SeriesText.ChunkBuilder();
-        b.add(BUILD_INFO.sample(1, build.version(), build.revision(), build.javaVersion()));
-        ReloadStatus reload = reloadStatus.get();
-        b.add(RELOAD_OK.sample(reload.successful() ? 1 : 0));
-        b.add(RELOAD_TS.sample(reload.lastSuccessMillis() / 1000.0));
-        b.add(RELOADS.sample(reload.reloads() - reload.failures(), "success"));
-        b.add(RELOADS.sample(reload.failures(), "failure"));
-        b.add(ABANDONED.sample(scheduler.abandonedRuns()));
-        b.add(QUEUED.sample(scheduler.queuedRuns()));
-        b.add(MAX_CONCURRENT.sample(scheduler.maxConcurrent()));
-        b.add(SCHEDULER_UP.sample(scheduler.failure().isEmpty() ? 1 : 0));
-        b.add(INTERNAL_ERRORS.sample(scheduler.internalErrors()));
+        agentSamples().forEach(b::add);
         SeriesText.Buffer out = new SeriesText.Buffer(4096);
         for (SeriesText.Chunk c : b.build()) {
             out.write(openMetrics ? c.family().openMetricsHeader() : c.family().textHeader());
