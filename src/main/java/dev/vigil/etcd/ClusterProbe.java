@@ -1,5 +1,6 @@
 package dev.vigil.etcd;
 
+import dev.vigil.net.ClientTls;
 import dev.vigil.probe.Deadline;
 import dev.vigil.probe.Probe;
 import dev.vigil.probe.ProbeFailure;
@@ -32,6 +33,7 @@ final class ClusterProbe implements Probe {
     private final String target;
     private final EtcdKind.Spec spec;
     private final ClientTls tls;
+    private final boolean tlsNeeded;
     private final LeaderChanges leaderChanges = new LeaderChanges();
     private EtcdHttp http;
     private javax.net.ssl.SSLContext sslContext;
@@ -40,7 +42,9 @@ final class ClusterProbe implements Probe {
     ClusterProbe(String target, EtcdKind.Spec spec) {
         this.target = target;
         this.spec = spec;
-        this.tls = new ClientTls(spec);
+        this.tls = new ClientTls(ClientTls.Files.of(spec.ca(), spec.cert(), spec.key()));
+        this.tlsNeeded = spec.ca() != null || spec.cert() != null
+            || spec.endpoints().stream().anyMatch(u -> "https".equals(u.getScheme()));
     }
 
     @Override
@@ -49,9 +53,8 @@ final class ClusterProbe implements Probe {
         Map<String, String> details = new LinkedHashMap<>();
         try {
             prepareClient(samples, details);
-        } catch (PemFiles.PemException e) {
-            return ProbeResult.failed(Reasons.TLS_HANDSHAKE, "cannot load the TLS files: " + e.getMessage(), samples,
-                details);
+        } catch (ClientTls.Unusable e) {
+            return ProbeResult.failed(e.reason(), "cannot load the TLS files: " + e.getMessage(), samples, details);
         }
         EtcdAnswers.MemberList list;
         try {
@@ -98,8 +101,8 @@ final class ClusterProbe implements Probe {
         return f;
     }
 
-    private void prepareClient(List<Sample> samples, Map<String, String> details) throws PemFiles.PemException {
-        if (!tls.needed()) {
+    private void prepareClient(List<Sample> samples, Map<String, String> details) throws ClientTls.Unusable {
+        if (!tlsNeeded) {
             if (http == null) {
                 http = new EtcdHttp(null, Duration.ofSeconds(30));
             }
@@ -110,9 +113,9 @@ final class ClusterProbe implements Probe {
             http = new EtcdHttp(c.context(), Duration.ofSeconds(30));
             sslContext = c.context();
         }
-        c.expiry().ifPresent(e -> {
-            samples.add(EtcdMetrics.CLIENT_CERT_EXPIRY.sample(e, target));
-            details.put("client certificate expires", java.time.Instant.ofEpochSecond((long) e).toString());
+        c.clientCertificate().ifPresent(cert -> {
+            samples.add(EtcdMetrics.CLIENT_CERT_EXPIRY.sample(cert.getNotAfter().getTime() / 1000.0, target));
+            details.put("client certificate expires", cert.getNotAfter().toInstant().toString());
         });
     }
 

@@ -32,9 +32,9 @@ final class LocalProbe implements Probe {
         javax.net.ssl.SSLContext ssl = null;
         if ("https".equals(endpoint.getScheme())) {
             try {
-                ssl = PemFiles.sslContext(spec.ca(), null, null);
-            } catch (PemFiles.PemException e) {
-                ssl = null; // reported at configuration time; the handshake will then fail with tls_handshake
+                ssl = dev.vigil.net.ClientTls.load(dev.vigil.net.ClientTls.Files.of(spec.ca(), null, null)).context();
+            } catch (dev.vigil.net.ClientTls.Unusable e) {
+                ssl = null; // reported at configuration time; the handshake will then fail with handshake_failed
             }
         }
         this.http = new EtcdHttp(ssl, Duration.ofSeconds(30));

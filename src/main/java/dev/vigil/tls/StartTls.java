@@ -1,5 +1,6 @@
 package dev.vigil.tls;
 
+import dev.vigil.pki.Der;
 import dev.vigil.probe.Deadline;
 import dev.vigil.probe.ProbeFailure;
 import java.io.ByteArrayOutputStream;

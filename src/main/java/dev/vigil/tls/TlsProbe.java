@@ -1,5 +1,6 @@
 package dev.vigil.tls;
 
+import dev.vigil.pki.ClientIdentity;
 import dev.vigil.net.Dialer;
 import dev.vigil.net.IpFamily;
 import dev.vigil.probe.Deadline;

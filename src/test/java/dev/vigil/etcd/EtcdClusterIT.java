@@ -195,7 +195,7 @@ class EtcdClusterIT {
     @org.junit.jupiter.api.Tag("learner")
     void learnerNeitherVotesNorCounts() throws Exception {
         java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
-            .sslContext(PemFiles.sslContext(pki.caCert("ca"), pkiDir.resolve("vigil.crt"), pkiDir.resolve("vigil.key")))
+            .sslContext(dev.vigil.net.ClientTls.load(dev.vigil.net.ClientTls.Files.of(pki.caCert("ca"), pkiDir.resolve("vigil.crt"), pkiDir.resolve("vigil.key"))).context())
             .build();
         // etcd refuses membership changes until its members have been connected for a few seconds
         String added = "";
@@ -237,7 +237,7 @@ class EtcdClusterIT {
     @org.junit.jupiter.api.Tag("tiny-quota")
     void nospaceAlarmOfARealClusterIsReportedPerMember() throws Exception {
         java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
-            .sslContext(PemFiles.sslContext(pki.caCert("ca"), pkiDir.resolve("vigil.crt"), pkiDir.resolve("vigil.key")))
+            .sslContext(dev.vigil.net.ClientTls.load(dev.vigil.net.ClientTls.Files.of(pki.caCert("ca"), pkiDir.resolve("vigil.crt"), pkiDir.resolve("vigil.key"))).context())
             .build();
         String value = java.util.Base64.getEncoder().encodeToString(new byte[30_000]);
         String answer = "";
