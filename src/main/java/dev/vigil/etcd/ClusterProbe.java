@@ -1,5 +1,6 @@
 package dev.vigil.etcd;
 
+import dev.vigil.net.BadResponse;
 import dev.vigil.net.ClientTls;
 import dev.vigil.probe.Deadline;
 import dev.vigil.probe.Probe;
@@ -67,7 +68,7 @@ final class ClusterProbe implements Probe {
             ProbeFailure f = diagnose(failure, deadline);
             // without TLS to the endpoints no member would answer either: say why, rather than "all down"
             if (lastMembers == null || f.reason().equals(Reasons.AUTH_REJECTED)
-                || f.reason().equals(Reasons.TLS_HANDSHAKE)) {
+                || f.reason().equals(Reasons.HANDSHAKE_FAILED)) {
                 samples.add(EtcdMetrics.LEADER_CHANGES.sample(leaderChanges.total(), target));
                 return ProbeResult.failed(f.reason(), f.getMessage(), samples, details);
             }
@@ -86,7 +87,7 @@ final class ClusterProbe implements Probe {
     /** A lost connection with a client certificate presented: ask the server whether it refused the certificate. */
     private ProbeFailure diagnose(ProbeFailure f, Deadline deadline) {
         boolean lost = f.reason().equals(Reasons.BAD_RESPONSE) && f.getMessage().contains("connection closed");
-        if (!(lost || f.reason().equals(Reasons.TLS_HANDSHAKE)) || spec.cert() == null || sslContext == null) {
+        if (!(lost || f.reason().equals(Reasons.HANDSHAKE_FAILED)) || spec.cert() == null || sslContext == null) {
             return f;
         }
         for (URI endpoint : spec.endpoints()) {
@@ -104,13 +105,13 @@ final class ClusterProbe implements Probe {
     private void prepareClient(List<Sample> samples, Map<String, String> details) throws ClientTls.Unusable {
         if (!tlsNeeded) {
             if (http == null) {
-                http = new EtcdHttp(null, Duration.ofSeconds(30));
+                http = new EtcdHttp(null);
             }
             return;
         }
         ClientTls.Current c = tls.current();
         if (c.changed() || http == null) {
-            http = new EtcdHttp(c.context(), Duration.ofSeconds(30));
+            http = new EtcdHttp(c.context());
             sslContext = c.context();
         }
         c.clientCertificate().ifPresent(cert -> {
@@ -149,7 +150,7 @@ final class ClusterProbe implements Probe {
     }
 
     private interface Parser<T> {
-        T parse(byte[] body) throws Json.BadResponse;
+        T parse(byte[] body) throws BadResponse;
     }
 
     /** POSTs to the gateway and parses a 200 answer; other statuses fail with their bounded reason. */
@@ -160,7 +161,7 @@ final class ClusterProbe implements Probe {
                     return parser.parse(a.body());
                 }
                 throw statusFailure(endpoint, path, a);
-            } catch (Json.BadResponse e) {
+            } catch (BadResponse e) {
                 throw new java.util.concurrent.CompletionException(
                     new ProbeFailure(Reasons.BAD_RESPONSE, endpoint + path + ": " + e.getMessage()));
             } catch (ProbeFailure f) {
@@ -169,7 +170,7 @@ final class ClusterProbe implements Probe {
         });
     }
 
-    private static ProbeFailure statusFailure(URI endpoint, String path, EtcdHttp.Answer a) {
+    private static ProbeFailure statusFailure(URI endpoint, String path, dev.vigil.net.BoundedHttp.Answer a) {
         String error = EtcdAnswers.gatewayError(a.body());
         String where = endpoint + path + ": HTTP " + a.status() + (error.isEmpty() ? "" : " " + error);
         if (a.status() == 401 || a.status() == 403 || error.contains("permission denied")
@@ -207,7 +208,7 @@ final class ClusterProbe implements Probe {
 
     private CompletableFuture<MemberView> askMember(EtcdAnswers.Member m, Duration budget) {
         if (m.clientUrls().isEmpty()) {
-            return CompletableFuture.completedFuture(MemberView.down(m, Reasons.CONNECTION_REFUSED,
+            return CompletableFuture.completedFuture(MemberView.down(m, Reasons.CONNECT_REFUSED,
                 "member " + m.label() + " has no client URL (added but not started)"));
         }
         URI url;

@@ -1,5 +1,6 @@
 package dev.vigil.etcd;
 
+import dev.vigil.net.BadResponse;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -155,12 +156,5 @@ final class Json {
 
     boolean bool() {
         return value instanceof Boolean b ? b : value instanceof String s && s.equals("true");
-    }
-
-    /** The answer of a server that is not etcd's gateway, or that is malformed. */
-    static final class BadResponse extends Exception {
-        BadResponse(String message) {
-            super(message, null, false, false);
-        }
     }
 }

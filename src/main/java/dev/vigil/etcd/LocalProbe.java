@@ -1,5 +1,6 @@
 package dev.vigil.etcd;
 
+import dev.vigil.net.BadResponse;
 import dev.vigil.probe.Deadline;
 import dev.vigil.probe.Probe;
 import dev.vigil.probe.ProbeFailure;
@@ -37,14 +38,14 @@ final class LocalProbe implements Probe {
                 ssl = null; // reported at configuration time; the handshake will then fail with handshake_failed
             }
         }
-        this.http = new EtcdHttp(ssl, Duration.ofSeconds(30));
+        this.http = new EtcdHttp(ssl);
     }
 
     @Override
     public ProbeResult run(Deadline deadline) throws InterruptedException {
         Duration budget = Budgets.forRequests(deadline);
-        CompletableFuture<EtcdHttp.Answer> health = http.get(endpoint, "/health", budget);
-        CompletableFuture<EtcdHttp.Answer> ready = http.get(endpoint, "/readyz", budget);
+        CompletableFuture<dev.vigil.net.BoundedHttp.Answer> health = http.get(endpoint, "/health", budget);
+        CompletableFuture<dev.vigil.net.BoundedHttp.Answer> ready = http.get(endpoint, "/readyz", budget);
         CompletableFuture<MetricsPage> metrics = http.metrics(endpoint, budget);
         Budgets.await(deadline, health, ready, metrics);
 
@@ -55,13 +56,13 @@ final class LocalProbe implements Probe {
         Boolean healthy = null;
         String healthText = "";
         try {
-            EtcdHttp.Answer a = health.join();
+            dev.vigil.net.BoundedHttp.Answer a = health.join();
             healthText = a.text().trim();
             Json j = Json.parse(a.body());
             healthy = "true".equals(j.get("health").text(""));
             String why = j.get("reason").text("");
             details.put("health", healthy + (why.isEmpty() ? "" : " (" + why + ")") + ", HTTP " + a.status());
-        } catch (Json.BadResponse e) {
+        } catch (BadResponse e) {
             healthFailure = new ProbeFailure(Reasons.BAD_RESPONSE, "GET /health: not etcd's answer: "
                 + abbreviate(healthText));
         } catch (RuntimeException e) {
@@ -107,9 +108,9 @@ final class LocalProbe implements Probe {
         return ProbeResult.ok(samples, details);
     }
 
-    private void readiness(CompletableFuture<EtcdHttp.Answer> ready, List<Sample> samples, Map<String, String> details) {
+    private void readiness(CompletableFuture<dev.vigil.net.BoundedHttp.Answer> ready, List<Sample> samples, Map<String, String> details) {
         try {
-            EtcdHttp.Answer a = ready.join();
+            dev.vigil.net.BoundedHttp.Answer a = ready.join();
             if (a.status() == 404) {
                 return; // /readyz arrived in 3.4.29 and 3.5.11: older members do not serve it
             }

@@ -157,7 +157,7 @@ class EtcdClusterIT {
     void serverOfAnUntrustedCaIsATlsHandshakeFailure() throws Exception {
         String yaml = clusterYaml(0, "vigil").replace("ca_file: " + pki.caCert("ca"), "ca_file: " + pki.caCert("other"));
         ProbeRuns.Run r = ProbeRuns.run(ProbeRuns.probe(yaml), TIMEOUT);
-        assertEquals(Reasons.TLS_HANDSHAKE, r.result().reason(), r.toString());
+        assertEquals(Reasons.HANDSHAKE_FAILED, r.result().reason(), r.toString());
     }
 
     @Test
@@ -177,7 +177,7 @@ class EtcdClusterIT {
 
         cluster.kill(2);
         ProbeRuns.Run stopped = ProbeRuns.run(local[2], TIMEOUT);
-        assertEquals(Reasons.CONNECTION_REFUSED, stopped.result().reason(), stopped.toString());
+        assertEquals(Reasons.CONNECT_REFUSED, stopped.result().reason(), stopped.toString());
         assertEquals(0, stopped.get(LOCAL_UP, "local"));
         ProbeRuns.until(local[0], TIMEOUT, WAIT, x -> x.result().success() && x.get(LOCAL_ACTIVE_PEERS, "local") == 1);
 

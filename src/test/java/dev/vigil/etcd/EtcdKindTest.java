@@ -62,7 +62,7 @@ class EtcdKindTest {
             ProbeRuns.Run r = ProbeRuns.run(ProbeRuns.probe(
                 "etcd: {clusters: [{name: x, mode: " + mode + ", endpoints: [\"http://127.0.0.1:" + port + "\"]}]}"),
                 Duration.ofSeconds(2));
-            assertEquals(Reasons.CONNECTION_REFUSED, r.result().reason(), r.toString());
+            assertEquals(Reasons.CONNECT_REFUSED, r.result().reason(), r.toString());
             assertTrue(r.result().message().contains("127.0.0.1:" + port), r.toString());
         }
     }
