@@ -1,5 +1,6 @@
 package dev.vigil.etcd;
 
+import dev.vigil.net.Json;
 import dev.vigil.net.BadResponse;
 import dev.vigil.probe.Deadline;
 import dev.vigil.probe.Probe;
