@@ -3,7 +3,6 @@ package dev.vigil.pki;
 import dev.vigil.config.Secret;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
