@@ -3,6 +3,7 @@ package dev.vigil.cadvisor;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.vigil.net.Json;
+import dev.vigil.net.Reasons;
 import dev.vigil.probe.ProbeFailure;
 import dev.vigil.probe.SeriesLimits;
 import java.io.IOException;
@@ -28,7 +29,7 @@ final class CadvisorApi {
         CadvisorResponse r = new CadvisorResponse();
         try (JsonParser p = Json.parser(in)) {
             if (p.nextToken() != JsonToken.START_ARRAY) {
-                throw new ProbeFailure("bad_response", "expected a JSON array of containers from " + PATH);
+                throw new ProbeFailure(Reasons.BAD_RESPONSE, "expected a JSON array of containers from " + PATH);
             }
             while (p.nextToken() == JsonToken.START_OBJECT) {
                 CgroupStats c = container(p, r);
@@ -46,13 +47,13 @@ final class CadvisorApi {
                 }
             }
             if (p.currentToken() != JsonToken.END_ARRAY) {
-                throw new ProbeFailure("bad_response", "unexpected " + p.currentToken() + " in the container list");
+                throw new ProbeFailure(Reasons.BAD_RESPONSE, "unexpected " + p.currentToken() + " in the container list");
             }
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new ProbeFailure("bad_response", "invalid JSON from " + PATH + ": " + e.getOriginalMessage());
+            throw new ProbeFailure(Reasons.BAD_RESPONSE, "invalid JSON from " + PATH + ": " + e.getOriginalMessage());
         }
         if (r.cgroups.isEmpty()) {
-            throw new ProbeFailure("bad_response", "no containers in the answer of " + PATH);
+            throw new ProbeFailure(Reasons.BAD_RESPONSE, "no containers in the answer of " + PATH);
         }
         return r;
     }

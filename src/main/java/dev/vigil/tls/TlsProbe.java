@@ -1,8 +1,9 @@
 package dev.vigil.tls;
 
-import dev.vigil.pki.ClientIdentity;
 import dev.vigil.net.Dialer;
 import dev.vigil.net.IpFamily;
+import dev.vigil.net.Reasons;
+import dev.vigil.pki.ClientIdentity;
 import dev.vigil.probe.Deadline;
 import dev.vigil.probe.HostPort;
 import dev.vigil.probe.Probe;
@@ -109,7 +110,7 @@ final class TlsProbe implements Probe {
         try {
             trusted = anchors.get();
         } catch (IOException | RuntimeException e) {
-            throw new ProbeFailure("ca_file_error", "cannot read ca_file: " + e.getMessage());
+            throw new ProbeFailure(Reasons.CA_FILE_ERROR, "cannot read ca_file: " + e.getMessage());
         }
 
         List<InetAddress> toProbe = spec.allAddresses() ? addresses : addresses.subList(0, 1);
@@ -148,7 +149,7 @@ final class TlsProbe implements Probe {
             return ProbeResult.failed(failed.reason(), message, samples, details);
         }
         if (identityProblem != null) {
-            return ProbeResult.failed("client_cert_error", identityProblem, samples, details);
+            return ProbeResult.failed(Reasons.CLIENT_CERT_ERROR, identityProblem, samples, details);
         }
         return ProbeResult.ok(samples, details);
     }
@@ -237,12 +238,12 @@ final class TlsProbe implements Probe {
         } catch (ProbeFailure f) {
             failure = f;
         } catch (GeneralSecurityException e) {
-            failure = new ProbeFailure("handshake_failed", "cannot set up TLS: " + e.getMessage());
+            failure = new ProbeFailure(Reasons.HANDSHAKE_FAILED, "cannot set up TLS: " + e.getMessage());
         } catch (AsynchronousCloseException e) {
-            failure = new ProbeFailure(outcome == null ? "handshake_timeout" : "handshake_failed",
+            failure = new ProbeFailure(outcome == null ? Reasons.HANDSHAKE_TIMEOUT : Reasons.HANDSHAKE_FAILED,
                 "the connection was cut at the deadline");
         } catch (IOException e) {
-            failure = new ProbeFailure("connect_failed", String.valueOf(e.getMessage()));
+            failure = new ProbeFailure(Reasons.CONNECT_FAILED, String.valueOf(e.getMessage()));
         }
         // a chain that arrived before the handshake failed (client certificate required) is judged all the same
         ChainInspector.Verdict verdict = trust.chain().isEmpty() && outcome == null ? null
