@@ -1,9 +1,13 @@
 package dev.vigil.backup;
 
+import dev.vigil.net.BadResponse;
+import dev.vigil.net.BoundedHttp;
+import dev.vigil.net.Reasons;
 import dev.vigil.probe.FileGlob;
 import java.util.PriorityQueue;
 import dev.vigil.config.HostPaths;
 import dev.vigil.probe.Deadline;
+import dev.vigil.probe.ProbeFailure;
 import dev.vigil.probe.Probe;
 import dev.vigil.probe.ProbeResult;
 import dev.vigil.probe.Sample;
@@ -43,6 +47,9 @@ final class BackupProbe implements Probe {
     private final Clock clock;
     private final Verifier verifier;
     private final Map<String, RsyncTree.Contents> walked = new LinkedHashMap<>();
+    /** clickhouse-backup's list is one line per backup: a few hundred bytes each. */
+    static final int MAX_LIST_BYTES = 16 << 20;
+    private BoundedHttp http;
 
     BackupProbe(String target, BackupKind.Spec spec, HostPaths hostPaths, Clock clock, Verifier verifier) {
         this.target = target;
@@ -308,26 +315,29 @@ final class BackupProbe implements Probe {
         return judgeClickhouse(entries);
     }
 
+    /**
+     * clickhouse-backup's list through the shared HTTP client (one per probe, kept across runs): at most
+     * {@link #MAX_LIST_BYTES}, headers and body within the deadline.
+     */
     private List<ClickhouseBackupList.Entry> fetchClickhouseList(Deadline deadline) throws IOException, InterruptedException {
-        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
-            .connectTimeout(deadline.budget(Duration.ofSeconds(10))).build();
-        java.net.http.HttpResponse<java.io.InputStream> response;
+        if (http == null) {
+            http = new BoundedHttp(null);
+        }
+        BoundedHttp.Answer answer;
         try {
-            response = http.send(java.net.http.HttpRequest.newBuilder(spec.url()).timeout(deadline.budget(Duration.ofHours(1)))
-                .GET().build(), java.net.http.HttpResponse.BodyHandlers.ofInputStream());
-        } catch (IOException e) {
-            throw new ApiFailure("connect_failed", "clickhouse-backup API " + spec.url() + ": " + e);
+            answer = http.get(BoundedHttp.request(spec.url()).timeout(deadline.budget(Duration.ofHours(1))).GET().build(),
+                MAX_LIST_BYTES, deadline);
+        } catch (ProbeFailure f) {
+            throw new ApiFailure(f.reason(), "clickhouse-backup API " + f.getMessage());
         }
-        List<ClickhouseBackupList.Entry> entries;
-        try (java.io.InputStream body = response.body()) {
-            if (response.statusCode() != 200) {
-                throw new ApiFailure("http_status", spec.url() + " answered HTTP " + response.statusCode());
-            }
-            entries = ClickhouseBackupList.parse(new java.io.BufferedInputStream(body));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new ApiFailure("bad_response", "not clickhouse-backup's list: " + e.getOriginalMessage());
+        if (answer.status() != 200) {
+            throw new ApiFailure(Reasons.HTTP_STATUS, spec.url() + " answered HTTP " + answer.status());
         }
-        return entries;
+        try {
+            return ClickhouseBackupList.parse(answer.body());
+        } catch (BadResponse e) {
+            throw new ApiFailure(Reasons.BAD_RESPONSE, "not clickhouse-backup's list: " + e.getMessage());
+        }
     }
 
     private Observation judgeClickhouse(List<ClickhouseBackupList.Entry> entries) {

@@ -1,8 +1,11 @@
 package dev.vigil.backup;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.vigil.net.BadResponse;
+import dev.vigil.net.BoundedInputStream;
+import dev.vigil.net.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
@@ -20,7 +23,6 @@ import java.util.List;
  * writes why a backup is broken.
  */
 final class ClickhouseBackupList {
-    private static final JsonFactory JSON = new JsonFactory();
     private static final DateTimeFormatter CREATED = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
 
     record Entry(String name, Instant created, long size, String location, String desc) {
@@ -29,12 +31,26 @@ final class ClickhouseBackupList {
         }
     }
 
+    /** metadata.json lists tables and sizes: a few hundred KiB for thousands of tables. */
+    static final long MAX_METADATA_BYTES = 16 << 20;
+
     private ClickhouseBackupList() {
     }
 
-    static List<Entry> parse(InputStream in) throws IOException {
+    /** The list answered by the API; anything that is not one is a {@link BadResponse}. */
+    static List<Entry> parse(byte[] body) throws BadResponse {
+        try {
+            return parseList(body);
+        } catch (JsonProcessingException e) {
+            throw new BadResponse(e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new BadResponse(e.getMessage());
+        }
+    }
+
+    private static List<Entry> parseList(byte[] body) throws IOException {
         List<Entry> out = new ArrayList<>();
-        try (JsonParser p = JSON.createParser(in)) {
+        try (JsonParser p = Json.parser(body)) {
             JsonToken t;
             while ((t = p.nextToken()) != null) {
                 if (t == JsonToken.START_ARRAY || t == JsonToken.END_ARRAY) {
@@ -86,7 +102,7 @@ final class ClickhouseBackupList {
                     out.add(new Entry(name, mtime, -1, "local", "broken (no metadata.json)"));
                     continue;
                 }
-                try (InputStream in = java.nio.file.Files.newInputStream(meta)) {
+                try (InputStream in = new BoundedInputStream(java.nio.file.Files.newInputStream(meta), MAX_METADATA_BYTES)) {
                     out.add(metadata(name, in, mtime));
                 } catch (IOException e) {
                     out.add(new Entry(name, mtime, -1, "local", "broken (metadata.json unreadable: " + e.getMessage() + ")"));
@@ -97,7 +113,7 @@ final class ClickhouseBackupList {
     }
 
     private static Entry metadata(String name, InputStream in, Instant fallback) throws IOException {
-        try (JsonParser p = JSON.createParser(in)) {
+        try (JsonParser p = Json.parser(in)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new IOException("not a JSON object");
             }

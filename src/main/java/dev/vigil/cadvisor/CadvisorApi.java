@@ -1,9 +1,9 @@
 package dev.vigil.cadvisor;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadConstraints;
+import dev.vigil.net.Json;
+import dev.vigil.net.Reasons;
 import dev.vigil.probe.ProbeFailure;
 import dev.vigil.probe.SeriesLimits;
 import java.io.IOException;
@@ -21,18 +21,15 @@ final class CadvisorApi {
     static final String PATH = "/api/v1.3/subcontainers/";
     /** Asks for one stat per container instead of cAdvisor's default 60. */
     static final String REQUEST_BODY = "{\"num_stats\":1}";
-    private static final JsonFactory JSON = JsonFactory.builder()
-        .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).maxStringLength(1 << 20).build())
-        .build();
 
     private CadvisorApi() {
     }
 
     static CadvisorResponse read(InputStream in, int maxCgroups) throws IOException, ProbeFailure {
         CadvisorResponse r = new CadvisorResponse();
-        try (JsonParser p = JSON.createParser(in)) {
+        try (JsonParser p = Json.parser(in)) {
             if (p.nextToken() != JsonToken.START_ARRAY) {
-                throw new ProbeFailure("bad_response", "expected a JSON array of containers from " + PATH);
+                throw new ProbeFailure(Reasons.BAD_RESPONSE, "expected a JSON array of containers from " + PATH);
             }
             while (p.nextToken() == JsonToken.START_OBJECT) {
                 CgroupStats c = container(p, r);
@@ -50,13 +47,13 @@ final class CadvisorApi {
                 }
             }
             if (p.currentToken() != JsonToken.END_ARRAY) {
-                throw new ProbeFailure("bad_response", "unexpected " + p.currentToken() + " in the container list");
+                throw new ProbeFailure(Reasons.BAD_RESPONSE, "unexpected " + p.currentToken() + " in the container list");
             }
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new ProbeFailure("bad_response", "invalid JSON from " + PATH + ": " + e.getOriginalMessage());
+            throw new ProbeFailure(Reasons.BAD_RESPONSE, "invalid JSON from " + PATH + ": " + e.getOriginalMessage());
         }
         if (r.cgroups.isEmpty()) {
-            throw new ProbeFailure("bad_response", "no containers in the answer of " + PATH);
+            throw new ProbeFailure(Reasons.BAD_RESPONSE, "no containers in the answer of " + PATH);
         }
         return r;
     }

@@ -1,6 +1,11 @@
 package dev.vigil.cadvisor;
 
 import dev.vigil.config.Secret;
+import dev.vigil.net.BoundedHttp;
+import dev.vigil.net.BoundedInputStream;
+import dev.vigil.net.ClientTls;
+import dev.vigil.net.Reasons;
+import dev.vigil.net.TooLarge;
 import dev.vigil.probe.Deadline;
 import dev.vigil.probe.Probe;
 import dev.vigil.probe.ProbeFailure;
@@ -8,17 +13,9 @@ import dev.vigil.probe.ProbeResult;
 import dev.vigil.probe.Sample;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ConnectException;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -26,10 +23,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLException;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * Polls one cAdvisor: fetches its exposition within the deadline (bounded in bytes), keeps the containers the filters
@@ -45,12 +38,15 @@ final class CadvisorProbe implements Probe {
     private final String target;
     private final CadvisorKind.Spec spec;
     private final ContainerTracker tracker;
-    private HttpClient client;
+    private final ClientTls tls;
+    private BoundedHttp client;
     private String resolvedSource;
 
     CadvisorProbe(String target, CadvisorKind.Spec spec, Duration interval) {
         this.target = target;
         this.spec = spec;
+        this.tls = new ClientTls(new ClientTls.Files(spec.caFile().orElse(null), null, null, null, null,
+            spec.insecureSkipVerify()));
         // a container gone for longer than this is forgotten (restart counting starts again if it comes back)
         this.tracker = new ContainerTracker(Math.max(Duration.ofHours(1).toMillis(), interval.toMillis() * 10));
     }
@@ -163,7 +159,7 @@ final class CadvisorProbe implements Probe {
             resolvedSource = "api";
             return r;
         } catch (ProbeFailure f) {
-            if (!f.reason().equals("http_status") && !f.reason().equals("bad_response")) {
+            if (!f.reason().equals(Reasons.HTTP_STATUS) && !f.reason().equals(Reasons.BAD_RESPONSE)) {
                 throw f;
             }
             CadvisorResponse r = fetchMetrics(deadline);
@@ -173,13 +169,13 @@ final class CadvisorProbe implements Probe {
     }
 
     private CadvisorResponse fetchMetrics(Deadline deadline) throws ProbeFailure, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(spec.url()).GET()
+        HttpRequest.Builder request = BoundedHttp.request(spec.url()).GET()
             .header("Accept", "text/plain;version=0.0.4");
         return fetch(request, deadline, body -> CadvisorResponse.read(body, spec.maxResponseBytes(), MAX_CGROUPS));
     }
 
     private CadvisorResponse fetchApi(Deadline deadline) throws ProbeFailure, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(spec.apiUrl())
+        HttpRequest.Builder request = BoundedHttp.request(spec.apiUrl())
             .method("GET", HttpRequest.BodyPublishers.ofString(CadvisorApi.REQUEST_BODY))
             .header("Content-Type", "application/json").header("Accept", "application/json");
         return fetch(request, deadline, body -> {
@@ -195,94 +191,51 @@ final class CadvisorProbe implements Probe {
         request.timeout(deadline.budget(Duration.ofHours(1))).header("Accept-Encoding", "gzip");
         if (spec.bearerTokenFile().isPresent()) {
             // re-read every poll: projected service-account tokens rotate
-            Secret token = readToken(spec.bearerTokenFile().get());
-            try {
-                request.header("Authorization", "Bearer " + token.reveal());
-            } catch (IllegalArgumentException e) {
-                // the JDK quotes the whole header value in this message: never pass it on
-                throw new ProbeFailure("auth_rejected", "bearer_token_file " + spec.bearerTokenFile().get()
-                    + ": the HTTP client refuses the token as a header value");
-            }
+            BoundedHttp.bearer(request, readToken(spec.bearerTokenFile().get()),
+                "bearer_token_file " + spec.bearerTokenFile().get());
         }
-        HttpResponse<InputStream> response;
-        java.net.URI url = request.build().uri();
-        try {
-            response = client(deadline).send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-        } catch (IllegalArgumentException e) {
-            // a library message may quote a header or the URL: only its kind is kept
-            throw new ProbeFailure("connect_failed", "the HTTP client refused the request to " + url
-                + " (" + e.getClass().getSimpleName() + ")");
-        } catch (HttpConnectTimeoutException e) {
-            throw new ProbeFailure("connect_timeout", "no connection to " + url + " within the timeout");
-        } catch (HttpTimeoutException e) {
-            throw new ProbeFailure("timeout", "no answer from " + url + " within the timeout");
-        } catch (ConnectException e) {
-            throw new ProbeFailure("connect_refused", "connection refused by " + url.getHost() + ":" + port());
-        } catch (SSLException e) {
-            throw new ProbeFailure("tls", "TLS with " + url.getHost() + " failed: " + e.getMessage());
-        } catch (IOException e) {
-            throw new ProbeFailure("connect_failed", url + ": " + e);
-        }
-        try (InputStream raw = response.body()) {
-            if (response.statusCode() != 200) {
-                String reason = response.statusCode() == 401 || response.statusCode() == 403 ? "auth_rejected" : "http_status";
-                throw new ProbeFailure(reason, url + " answered HTTP " + response.statusCode());
+        HttpRequest built = request.build();
+        // the transport's cap: a gzip body is at most as large as what it unpacks to, which the readers bound
+        try (BoundedHttp.Streamed response = client().open(built, spec.maxResponseBytes(), deadline)) {
+            if (response.status() != 200) {
+                String reason = response.status() == 401 || response.status() == 403 ? Reasons.AUTH_REJECTED
+                    : Reasons.HTTP_STATUS;
+                throw new ProbeFailure(reason, built.uri() + " answered HTTP " + response.status());
             }
             boolean gzip = response.headers().firstValue("Content-Encoding").map("gzip"::equalsIgnoreCase).orElse(false);
-            InputStream body = gzip ? new GZIPInputStream(raw, 16 * 1024) : raw;
-            return reader.read(new DeadlineInputStream(body, deadline));
-        } catch (BoundedInputStream.TooLarge e) {
-            throw new ProbeFailure("too_large", "response larger than max_response_size (" + spec.maxResponseBytes() + " bytes)");
+            InputStream body = gzip ? new GZIPInputStream(response.body(), 16 * 1024) : response.body();
+            return reader.read(body);
+        } catch (TooLarge e) {
+            throw new ProbeFailure(Reasons.TOO_LARGE, "response larger than max_response_size (" + spec.maxResponseBytes()
+                + " bytes)");
         } catch (java.util.zip.ZipException e) {
-            throw new ProbeFailure("bad_response", "corrupt gzip body: " + e.getMessage());
+            throw new ProbeFailure(Reasons.BAD_RESPONSE, "corrupt gzip body: " + e.getMessage());
+        } catch (HttpTimeoutException e) {
+            throw new ProbeFailure(Reasons.TIMEOUT, "body not received within the timeout");
         } catch (IOException e) {
             if (deadline.expired()) {
-                throw new ProbeFailure("timeout", "body not received within the timeout");
+                throw new ProbeFailure(Reasons.TIMEOUT, "body not received within the timeout");
             }
-            throw new ProbeFailure("bad_response", "body cut off: " + e.getMessage());
+            throw new ProbeFailure(Reasons.BAD_RESPONSE, "body cut off: " + e.getMessage());
         }
     }
 
-    private int port() {
-        int p = spec.url().getPort();
-        return p > 0 ? p : "https".equals(spec.url().getScheme()) ? 443 : 80;
-    }
-
-    private HttpClient client(Deadline deadline) throws ProbeFailure {
-        if (client == null) {
-            HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(deadline.budget(Duration.ofSeconds(10)))
-                .followRedirects(HttpClient.Redirect.NEVER);
-            if ("https".equals(spec.url().getScheme())) {
-                b.sslContext(sslContext());
+    /** The client, built again when the CA file changed (the TLS material is re-read when its files change). */
+    private BoundedHttp client() throws ProbeFailure {
+        if (!"https".equals(spec.url().getScheme())) {
+            if (client == null) {
+                client = new BoundedHttp(null);
             }
-            client = b.build();
+            return client;
         }
-        return client;
-    }
-
-    private SSLContext sslContext() throws ProbeFailure {
         try {
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            TrustManager[] trust = null;
-            if (spec.insecureSkipVerify()) {
-                trust = new TrustManager[] {new dev.vigil.probe.AcceptAnyCertificate()};
-            } else if (spec.caFile().isPresent()) {
-                KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-                ks.load(null, null);
-                int i = 0;
-                try (InputStream in = Files.newInputStream(spec.caFile().get())) {
-                    for (var cert : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                        ks.setCertificateEntry("ca" + i++, cert);
-                    }
-                }
-                TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-                tmf.init(ks);
-                trust = tmf.getTrustManagers();
+            ClientTls.Current c = tls.current();
+            if (c.changed() || client == null) {
+                client = new BoundedHttp(c.context());
             }
-            ctx.init(null, trust, null);
-            return ctx;
-        } catch (GeneralSecurityException | IOException e) {
-            throw new ProbeFailure("tls", "cannot load ca_file: " + e.getMessage());
+            return client;
+        } catch (ClientTls.Unusable e) {
+            throw new ProbeFailure(e.reason(), e.getMessage());
         }
     }
 
@@ -290,25 +243,7 @@ final class CadvisorProbe implements Probe {
         try {
             return Secret.read(file, "bearer_token_file", true);
         } catch (Secret.Unusable e) {
-            throw new ProbeFailure("auth_rejected", e.getMessage());
-        }
-    }
-
-    /** Stops reading a body that trickles past the deadline. */
-    private static final class DeadlineInputStream extends java.io.FilterInputStream {
-        private final Deadline deadline;
-
-        DeadlineInputStream(InputStream in, Deadline deadline) {
-            super(in);
-            this.deadline = deadline;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (deadline.expired()) {
-                throw new IOException("deadline exceeded while reading the body");
-            }
-            return super.read(b, off, len);
+            throw new ProbeFailure(Reasons.AUTH_REJECTED, e.getMessage());
         }
     }
 }

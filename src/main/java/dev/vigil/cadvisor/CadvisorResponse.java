@@ -1,5 +1,6 @@
 package dev.vigil.cadvisor;
 
+import dev.vigil.net.Reasons;
 import dev.vigil.probe.ExpositionLines;
 import dev.vigil.probe.ProbeFailure;
 import dev.vigil.probe.SeriesLimits;
@@ -46,7 +47,7 @@ final class CadvisorResponse {
         while ((n = in.read(buf)) > 0) {
             r.bytes += n;
             if (r.bytes > maxBytes) {
-                throw new ProbeFailure("too_large", "response larger than max_response_size (" + maxBytes + " bytes)");
+                throw new ProbeFailure(Reasons.TOO_LARGE, "response larger than max_response_size (" + maxBytes + " bytes)");
             }
             for (int i = 0; i < n; i++) {
                 byte b = buf[i];
@@ -57,7 +58,7 @@ final class CadvisorResponse {
                 }
                 if (lineLength == line.length) {
                     if (line.length >= MAX_LINE) {
-                        throw new ProbeFailure("bad_response", "a line longer than " + MAX_LINE + " bytes: not an exposition");
+                        throw new ProbeFailure(Reasons.BAD_RESPONSE, "a line longer than " + MAX_LINE + " bytes: not an exposition");
                     }
                     line = java.util.Arrays.copyOf(line, line.length * 2);
                 }
@@ -67,11 +68,11 @@ final class CadvisorResponse {
         if (lineLength > 0) {
             String last = new String(line, 0, lineLength, StandardCharsets.UTF_8).trim();
             if (!last.isEmpty()) {
-                throw new ProbeFailure("bad_response", "response truncated in the middle of a line after " + r.bytes + " bytes");
+                throw new ProbeFailure(Reasons.BAD_RESPONSE, "response truncated in the middle of a line after " + r.bytes + " bytes");
             }
         }
         if (r.samples == 0 && !r.scrapeError) {
-            throw new ProbeFailure("bad_response", "no container series in the response (" + r.bytes + " bytes)");
+            throw new ProbeFailure(Reasons.BAD_RESPONSE, "no container series in the response (" + r.bytes + " bytes)");
         }
         return r;
     }
@@ -94,7 +95,7 @@ final class CadvisorResponse {
             boolean ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == ':' || end > start && c >= '0' && c <= '9';
             if (!ok) {
                 String text = new String(line, start, Math.min(40, length - start), StandardCharsets.UTF_8);
-                throw new ProbeFailure("bad_response", "not a Prometheus exposition (line starts \""
+                throw new ProbeFailure(Reasons.BAD_RESPONSE, "not a Prometheus exposition (line starts \""
                     + text.replaceAll("[^ -~]", "?") + "\")");
             }
             end++;
@@ -112,7 +113,7 @@ final class CadvisorResponse {
         try {
             l = ExpositionLines.parse(text);
         } catch (IllegalArgumentException e) {
-            throw new ProbeFailure("bad_response", "malformed " + name + " line: " + e.getMessage());
+            throw new ProbeFailure(Reasons.BAD_RESPONSE, "malformed " + name + " line: " + e.getMessage());
         }
         if (SCRAPE_ERROR.equals(name)) {
             scrapeError |= l.value() > 0;

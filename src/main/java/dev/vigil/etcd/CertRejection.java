@@ -36,7 +36,7 @@ final class CertRejection {
         } catch (SocketTimeoutException e) {
             return Optional.empty(); // the server waits for a request: it accepted the certificate
         } catch (SSLException e) {
-            return Optional.ofNullable(EtcdHttp.rejectedAlert(e));
+            return Optional.ofNullable(dev.vigil.net.BoundedHttp.rejectedAlert(e));
         } catch (IOException e) {
             return Optional.empty();
         }

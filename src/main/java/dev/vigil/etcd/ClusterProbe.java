@@ -1,5 +1,7 @@
 package dev.vigil.etcd;
 
+import dev.vigil.net.BadResponse;
+import dev.vigil.net.ClientTls;
 import dev.vigil.probe.Deadline;
 import dev.vigil.probe.Probe;
 import dev.vigil.probe.ProbeFailure;
@@ -32,6 +34,7 @@ final class ClusterProbe implements Probe {
     private final String target;
     private final EtcdKind.Spec spec;
     private final ClientTls tls;
+    private final boolean tlsNeeded;
     private final LeaderChanges leaderChanges = new LeaderChanges();
     private EtcdHttp http;
     private javax.net.ssl.SSLContext sslContext;
@@ -40,7 +43,9 @@ final class ClusterProbe implements Probe {
     ClusterProbe(String target, EtcdKind.Spec spec) {
         this.target = target;
         this.spec = spec;
-        this.tls = new ClientTls(spec);
+        this.tls = new ClientTls(ClientTls.Files.of(spec.ca(), spec.cert(), spec.key()));
+        this.tlsNeeded = spec.ca() != null || spec.cert() != null
+            || spec.endpoints().stream().anyMatch(u -> "https".equals(u.getScheme()));
     }
 
     @Override
@@ -49,9 +54,8 @@ final class ClusterProbe implements Probe {
         Map<String, String> details = new LinkedHashMap<>();
         try {
             prepareClient(samples, details);
-        } catch (PemFiles.PemException e) {
-            return ProbeResult.failed(Reasons.TLS_HANDSHAKE, "cannot load the TLS files: " + e.getMessage(), samples,
-                details);
+        } catch (ClientTls.Unusable e) {
+            return ProbeResult.failed(e.reason(), "cannot load the TLS files: " + e.getMessage(), samples, details);
         }
         EtcdAnswers.MemberList list;
         try {
@@ -64,7 +68,7 @@ final class ClusterProbe implements Probe {
             ProbeFailure f = diagnose(failure, deadline);
             // without TLS to the endpoints no member would answer either: say why, rather than "all down"
             if (lastMembers == null || f.reason().equals(Reasons.AUTH_REJECTED)
-                || f.reason().equals(Reasons.TLS_HANDSHAKE)) {
+                || f.reason().equals(Reasons.HANDSHAKE_FAILED)) {
                 samples.add(EtcdMetrics.LEADER_CHANGES.sample(leaderChanges.total(), target));
                 return ProbeResult.failed(f.reason(), f.getMessage(), samples, details);
             }
@@ -83,7 +87,7 @@ final class ClusterProbe implements Probe {
     /** A lost connection with a client certificate presented: ask the server whether it refused the certificate. */
     private ProbeFailure diagnose(ProbeFailure f, Deadline deadline) {
         boolean lost = f.reason().equals(Reasons.BAD_RESPONSE) && f.getMessage().contains("connection closed");
-        if (!(lost || f.reason().equals(Reasons.TLS_HANDSHAKE)) || spec.cert() == null || sslContext == null) {
+        if (!(lost || f.reason().equals(Reasons.HANDSHAKE_FAILED)) || spec.cert() == null || sslContext == null) {
             return f;
         }
         for (URI endpoint : spec.endpoints()) {
@@ -98,21 +102,21 @@ final class ClusterProbe implements Probe {
         return f;
     }
 
-    private void prepareClient(List<Sample> samples, Map<String, String> details) throws PemFiles.PemException {
-        if (!tls.needed()) {
+    private void prepareClient(List<Sample> samples, Map<String, String> details) throws ClientTls.Unusable {
+        if (!tlsNeeded) {
             if (http == null) {
-                http = new EtcdHttp(null, Duration.ofSeconds(30));
+                http = new EtcdHttp(null);
             }
             return;
         }
         ClientTls.Current c = tls.current();
         if (c.changed() || http == null) {
-            http = new EtcdHttp(c.context(), Duration.ofSeconds(30));
+            http = new EtcdHttp(c.context());
             sslContext = c.context();
         }
-        c.expiry().ifPresent(e -> {
-            samples.add(EtcdMetrics.CLIENT_CERT_EXPIRY.sample(e, target));
-            details.put("client certificate expires", java.time.Instant.ofEpochSecond((long) e).toString());
+        c.clientCertificate().ifPresent(cert -> {
+            samples.add(EtcdMetrics.CLIENT_CERT_EXPIRY.sample(cert.getNotAfter().getTime() / 1000.0, target));
+            details.put("client certificate expires", cert.getNotAfter().toInstant().toString());
         });
     }
 
@@ -146,7 +150,7 @@ final class ClusterProbe implements Probe {
     }
 
     private interface Parser<T> {
-        T parse(byte[] body) throws Json.BadResponse;
+        T parse(byte[] body) throws BadResponse;
     }
 
     /** POSTs to the gateway and parses a 200 answer; other statuses fail with their bounded reason. */
@@ -157,7 +161,7 @@ final class ClusterProbe implements Probe {
                     return parser.parse(a.body());
                 }
                 throw statusFailure(endpoint, path, a);
-            } catch (Json.BadResponse e) {
+            } catch (BadResponse e) {
                 throw new java.util.concurrent.CompletionException(
                     new ProbeFailure(Reasons.BAD_RESPONSE, endpoint + path + ": " + e.getMessage()));
             } catch (ProbeFailure f) {
@@ -166,7 +170,7 @@ final class ClusterProbe implements Probe {
         });
     }
 
-    private static ProbeFailure statusFailure(URI endpoint, String path, EtcdHttp.Answer a) {
+    private static ProbeFailure statusFailure(URI endpoint, String path, dev.vigil.net.BoundedHttp.Answer a) {
         String error = EtcdAnswers.gatewayError(a.body());
         String where = endpoint + path + ": HTTP " + a.status() + (error.isEmpty() ? "" : " " + error);
         if (a.status() == 401 || a.status() == 403 || error.contains("permission denied")
@@ -204,7 +208,7 @@ final class ClusterProbe implements Probe {
 
     private CompletableFuture<MemberView> askMember(EtcdAnswers.Member m, Duration budget) {
         if (m.clientUrls().isEmpty()) {
-            return CompletableFuture.completedFuture(MemberView.down(m, Reasons.CONNECTION_REFUSED,
+            return CompletableFuture.completedFuture(MemberView.down(m, Reasons.CONNECT_REFUSED,
                 "member " + m.label() + " has no client URL (added but not started)"));
         }
         URI url;

@@ -1,5 +1,7 @@
 package dev.vigil.etcd;
 
+import dev.vigil.net.Json;
+import dev.vigil.net.BadResponse;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,7 +55,7 @@ final class EtcdAnswers {
 
     static final List<String> ALARM_TYPES = List.of("NOSPACE", "CORRUPT");
 
-    static MemberList memberList(byte[] body) throws Json.BadResponse {
+    static MemberList memberList(byte[] body) throws BadResponse {
         Json root = object(body);
         Json header = root.get("header");
         List<Member> members = new ArrayList<>();
@@ -62,17 +64,17 @@ final class EtcdAnswers {
                 strings(m.get("clientURLs")), m.get("isLearner").bool()));
         }
         if (members.isEmpty()) {
-            throw new Json.BadResponse("member list without members");
+            throw new BadResponse("member list without members");
         }
         return new MemberList(header.get("cluster_id").uint64(BigInteger.ZERO),
             header.get("member_id").uint64(BigInteger.ZERO), List.copyOf(members));
     }
 
-    static Status status(byte[] body) throws Json.BadResponse {
+    static Status status(byte[] body) throws BadResponse {
         Json root = object(body);
         Json header = root.get("header");
         if (header.isMissing() && root.get("version").isMissing()) {
-            throw new Json.BadResponse("not a maintenance status answer");
+            throw new BadResponse("not a maintenance status answer");
         }
         BigInteger zero = BigInteger.ZERO;
         return new Status(header.get("member_id").uint64(zero), root.get("version").text(""),
@@ -82,7 +84,7 @@ final class EtcdAnswers {
             root.get("dbSizeQuota").number());
     }
 
-    static List<Alarm> alarms(byte[] body) throws Json.BadResponse {
+    static List<Alarm> alarms(byte[] body) throws BadResponse {
         Json root = object(body);
         List<Alarm> out = new ArrayList<>();
         for (Json a : root.get("alarms").array()) {
@@ -102,10 +104,10 @@ final class EtcdAnswers {
     }
 
     /** A linearizable range answered: a header with a revision (absent only at revision 0, never in practice). */
-    static void rangeAnswered(byte[] body) throws Json.BadResponse {
+    static void rangeAnswered(byte[] body) throws BadResponse {
         Json root = object(body);
         if (root.get("header").isMissing()) {
-            throw new Json.BadResponse("range answer without header");
+            throw new BadResponse("range answer without header");
         }
     }
 
@@ -117,15 +119,15 @@ final class EtcdAnswers {
         try {
             Json root = Json.parse(body);
             return root.get("message").text(root.get("error").text(""));
-        } catch (Json.BadResponse e) {
+        } catch (BadResponse e) {
             return "";
         }
     }
 
-    private static Json object(byte[] body) throws Json.BadResponse {
+    private static Json object(byte[] body) throws BadResponse {
         Json root = Json.parse(body);
         if (!root.isObject()) {
-            throw new Json.BadResponse("expected a JSON object");
+            throw new BadResponse("expected a JSON object");
         }
         return root;
     }

@@ -182,9 +182,9 @@ public final class EtcdKind implements ProbeKind {
             return false; // already reported
         }
         try {
-            PemFiles.sslContext(ca, cert, key);
+            dev.vigil.net.ClientTls.load(dev.vigil.net.ClientTls.Files.of(ca, cert, key));
             return true;
-        } catch (PemFiles.PemException e) {
+        } catch (dev.vigil.net.ClientTls.Unusable e) {
             c.error(cert != null ? "cert_file" : "ca_file", e.getMessage());
             return false;
         }

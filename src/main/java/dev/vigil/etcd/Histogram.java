@@ -1,5 +1,6 @@
 package dev.vigil.etcd;
 
+import dev.vigil.net.BadResponse;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
@@ -97,18 +98,18 @@ record Histogram(double[] bounds, double[] cumulative, double sum, double count)
         private double sum;
         private double count;
 
-        void bucket(String le, double value) throws Json.BadResponse {
+        void bucket(String le, double value) throws BadResponse {
             double bound;
             try {
                 bound = le.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(le);
             } catch (NumberFormatException e) {
-                throw new Json.BadResponse("metrics page: histogram bound le=\"" + abbreviate(le) + "\" is no number");
+                throw new BadResponse("metrics page: histogram bound le=\"" + abbreviate(le) + "\" is no number");
             }
             if (Double.isNaN(bound)) {
-                throw new Json.BadResponse("metrics page: histogram bound le=\"NaN\"");
+                throw new BadResponse("metrics page: histogram bound le=\"NaN\"");
             }
             if (!buckets.containsKey(bound) && buckets.size() >= MAX_BUCKETS) {
-                throw new Json.BadResponse("metrics page: a histogram with more than " + MAX_BUCKETS + " buckets");
+                throw new BadResponse("metrics page: a histogram with more than " + MAX_BUCKETS + " buckets");
             }
             buckets.merge(bound, value, Double::sum);
         }

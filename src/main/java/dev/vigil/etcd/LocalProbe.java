@@ -1,5 +1,7 @@
 package dev.vigil.etcd;
 
+import dev.vigil.net.Json;
+import dev.vigil.net.BadResponse;
 import dev.vigil.probe.Deadline;
 import dev.vigil.probe.Probe;
 import dev.vigil.probe.ProbeFailure;
@@ -32,19 +34,19 @@ final class LocalProbe implements Probe {
         javax.net.ssl.SSLContext ssl = null;
         if ("https".equals(endpoint.getScheme())) {
             try {
-                ssl = PemFiles.sslContext(spec.ca(), null, null);
-            } catch (PemFiles.PemException e) {
-                ssl = null; // reported at configuration time; the handshake will then fail with tls_handshake
+                ssl = dev.vigil.net.ClientTls.load(dev.vigil.net.ClientTls.Files.of(spec.ca(), null, null)).context();
+            } catch (dev.vigil.net.ClientTls.Unusable e) {
+                ssl = null; // reported at configuration time; the handshake will then fail with handshake_failed
             }
         }
-        this.http = new EtcdHttp(ssl, Duration.ofSeconds(30));
+        this.http = new EtcdHttp(ssl);
     }
 
     @Override
     public ProbeResult run(Deadline deadline) throws InterruptedException {
         Duration budget = Budgets.forRequests(deadline);
-        CompletableFuture<EtcdHttp.Answer> health = http.get(endpoint, "/health", budget);
-        CompletableFuture<EtcdHttp.Answer> ready = http.get(endpoint, "/readyz", budget);
+        CompletableFuture<dev.vigil.net.BoundedHttp.Answer> health = http.get(endpoint, "/health", budget);
+        CompletableFuture<dev.vigil.net.BoundedHttp.Answer> ready = http.get(endpoint, "/readyz", budget);
         CompletableFuture<MetricsPage> metrics = http.metrics(endpoint, budget);
         Budgets.await(deadline, health, ready, metrics);
 
@@ -55,13 +57,13 @@ final class LocalProbe implements Probe {
         Boolean healthy = null;
         String healthText = "";
         try {
-            EtcdHttp.Answer a = health.join();
+            dev.vigil.net.BoundedHttp.Answer a = health.join();
             healthText = a.text().trim();
             Json j = Json.parse(a.body());
             healthy = "true".equals(j.get("health").text(""));
             String why = j.get("reason").text("");
             details.put("health", healthy + (why.isEmpty() ? "" : " (" + why + ")") + ", HTTP " + a.status());
-        } catch (Json.BadResponse e) {
+        } catch (BadResponse e) {
             healthFailure = new ProbeFailure(Reasons.BAD_RESPONSE, "GET /health: not etcd's answer: "
                 + abbreviate(healthText));
         } catch (RuntimeException e) {
@@ -107,9 +109,9 @@ final class LocalProbe implements Probe {
         return ProbeResult.ok(samples, details);
     }
 
-    private void readiness(CompletableFuture<EtcdHttp.Answer> ready, List<Sample> samples, Map<String, String> details) {
+    private void readiness(CompletableFuture<dev.vigil.net.BoundedHttp.Answer> ready, List<Sample> samples, Map<String, String> details) {
         try {
-            EtcdHttp.Answer a = ready.join();
+            dev.vigil.net.BoundedHttp.Answer a = ready.join();
             if (a.status() == 404) {
                 return; // /readyz arrived in 3.4.29 and 3.5.11: older members do not serve it
             }

@@ -1,5 +1,6 @@
 package dev.vigil.etcd;
 
+import dev.vigil.net.BadResponse;
 import dev.vigil.probe.ExpositionLines;
 import java.util.Collections;
 import java.util.List;
@@ -85,7 +86,7 @@ record MemberSignals(Histogram walFsync, Histogram backendCommit, Map<String, Hi
          * One line of a {@link #wanted} family, not parsed yet: lines of no interest stay unparsed. Per-peer series
          * go through {@code peerOf}, which bounds the peers.
          */
-        void line(String name, String line, Parse parse, PeerOf peerOf) throws Json.BadResponse {
+        void line(String name, String line, Parse parse, PeerOf peerOf) throws BadResponse {
             switch (name) {
                 case WAL_FSYNC + "_bucket" -> bucket(wal, parse.parse(line));
                 case WAL_FSYNC + "_sum" -> wal.sum(parse.parse(line).value());
@@ -147,7 +148,7 @@ record MemberSignals(Histogram walFsync, Histogram backendCommit, Map<String, Hi
          * unary requests count: a watch or lease keep-alive stream ends with Unavailable whenever its client goes
          * away, and Defragment is slow by design.
          */
-        private void grpcHandled(String line, Parse parse) throws Json.BadResponse {
+        private void grpcHandled(String line, Parse parse) throws BadResponse {
             sawGrpc = true;
             if (line.endsWith(" 0") || !unary(line) || line.contains("grpc_method=\"Defragment\"")) {
                 return;
@@ -164,10 +165,10 @@ record MemberSignals(Histogram walFsync, Histogram backendCommit, Map<String, Hi
             return line.contains("grpc_type=\"unary\"") && !line.contains("grpc_method=\"Defragment\"");
         }
 
-        private static void bucket(Histogram.Builder b, ExpositionLines.Line l) throws Json.BadResponse {
+        private static void bucket(Histogram.Builder b, ExpositionLines.Line l) throws BadResponse {
             String le = l.labels().get("le");
             if (le == null) {
-                throw new Json.BadResponse("metrics page: a histogram bucket without le");
+                throw new BadResponse("metrics page: a histogram bucket without le");
             }
             b.bucket(le, l.value());
         }
@@ -192,11 +193,11 @@ record MemberSignals(Histogram walFsync, Histogram backendCommit, Map<String, Hi
 
     /** Parses a sample line of a wanted family (the page's parser, with its error messages). */
     interface Parse {
-        ExpositionLines.Line parse(String line) throws Json.BadResponse;
+        ExpositionLines.Line parse(String line) throws BadResponse;
     }
 
     /** Admits a peer id under {@link MetricsPage}'s bound; null for no peer. */
     interface PeerOf {
-        String peer(String id) throws Json.BadResponse;
+        String peer(String id) throws BadResponse;
     }
 }

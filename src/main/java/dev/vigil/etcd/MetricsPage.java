@@ -1,5 +1,6 @@
 package dev.vigil.etcd;
 
+import dev.vigil.net.BadResponse;
 import dev.vigil.probe.ExpositionLines;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -60,7 +61,7 @@ record MetricsPage(OptionalDouble hasLeader, OptionalDouble isLeader, OptionalDo
     }
 
     /** Parses a whole page from a stream (tests, files); the agent feeds {@link Parser} as the body arrives. */
-    static MetricsPage parse(InputStream in) throws IOException, Json.BadResponse {
+    static MetricsPage parse(InputStream in) throws IOException, BadResponse {
         Parser p = new Parser();
         byte[] buf = new byte[8192];
         for (int n = in.read(buf); n > 0; n = in.read(buf)) {
@@ -85,10 +86,10 @@ record MetricsPage(OptionalDouble hasLeader, OptionalDouble isLeader, OptionalDo
         private boolean sawEtcd;
         private final MemberSignals.Collector signals = new MemberSignals.Collector();
 
-        void feed(byte[] buf, int off, int len) throws Json.BadResponse {
+        void feed(byte[] buf, int off, int len) throws BadResponse {
             total += len;
             if (total > MAX_BYTES) {
-                throw new Json.BadResponse("metrics page larger than " + (MAX_BYTES >> 20) + " MiB");
+                throw new BadResponse("metrics page larger than " + (MAX_BYTES >> 20) + " MiB");
             }
             int end = off + len;
             int start = off;
@@ -103,14 +104,14 @@ record MetricsPage(OptionalDouble hasLeader, OptionalDouble isLeader, OptionalDo
             append(buf, start, end - start);
         }
 
-        private void append(byte[] buf, int off, int len) throws Json.BadResponse {
+        private void append(byte[] buf, int off, int len) throws BadResponse {
             if (line.size() + len > MAX_LINE) {
-                throw new Json.BadResponse("metrics page has a line longer than " + (MAX_LINE >> 10) + " KiB");
+                throw new BadResponse("metrics page has a line longer than " + (MAX_LINE >> 10) + " KiB");
             }
             line.write(buf, off, len);
         }
 
-        private void line(String line) throws Json.BadResponse {
+        private void line(String line) throws BadResponse {
             if (line.isEmpty() || line.charAt(0) == '#') {
                 return;
             }
@@ -152,23 +153,23 @@ record MetricsPage(OptionalDouble hasLeader, OptionalDouble isLeader, OptionalDo
         }
 
         /** Records a peer id (16 hex digits; "0" is etcd's placeholder for a sender not yet known). */
-        private String peer(String id) throws Json.BadResponse {
+        private String peer(String id) throws BadResponse {
             if (id == null || id.isEmpty() || id.equals("0")) {
                 return null;
             }
             if (peers.add(id) && peers.size() > MAX_PEERS) {
-                throw new Json.BadResponse("metrics page names more than " + MAX_PEERS + " peers");
+                throw new BadResponse("metrics page names more than " + MAX_PEERS + " peers");
             }
             return id;
         }
 
-        MetricsPage finish() throws Json.BadResponse {
+        MetricsPage finish() throws BadResponse {
             if (line.size() > 0) {
                 line(line.toString(StandardCharsets.UTF_8));
                 line.reset();
             }
             if (!sawEtcd) {
-                throw new Json.BadResponse("no etcd_ series on the metrics page: is this an etcd member?");
+                throw new BadResponse("no etcd_ series on the metrics page: is this an etcd member?");
             }
             OptionalDouble dbSize = opt(values, "etcd_mvcc_db_total_size_in_bytes");
             if (dbSize.isEmpty()) {
@@ -187,11 +188,11 @@ record MetricsPage(OptionalDouble hasLeader, OptionalDouble isLeader, OptionalDo
     }
 
     /** A sample line of a family the page keeps, parsed by the exposition reader all kinds share. */
-    private static ExpositionLines.Line sample(String line) throws Json.BadResponse {
+    private static ExpositionLines.Line sample(String line) throws BadResponse {
         try {
             return ExpositionLines.parse(line);
         } catch (IllegalArgumentException e) {
-            throw new Json.BadResponse("metrics page: " + e.getMessage() + " in line " + abbreviate(line));
+            throw new BadResponse("metrics page: " + e.getMessage() + " in line " + abbreviate(line));
         }
     }
 

@@ -1,8 +1,9 @@
 package dev.vigil.keepalived;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.vigil.net.BoundedInputStream;
+import dev.vigil.net.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -15,18 +16,19 @@ import java.util.List;
  * ({@code auth_data}), which is skipped, never stored.
  */
 final class JsonDump {
-    private static final JsonFactory JSON = new JsonFactory();
-
     record Instance(String name, String iface, int vrid, int priority, int state, double lastTransition,
                     long becameMaster, long releasedMaster) {
     }
+
+    /** A dump is about 2 KiB per instance; anything past this is not keepalived's. */
+    static final long MAX_BYTES = 16 << 20;
 
     private JsonDump() {
     }
 
     static List<Instance> parse(InputStream in) throws IOException {
         List<Instance> out = new ArrayList<>();
-        try (JsonParser p = JSON.createParser(in)) {
+        try (JsonParser p = Json.parser(new BoundedInputStream(in, MAX_BYTES))) {
             if (p.nextToken() != JsonToken.START_ARRAY) {
                 throw new IOException("not a keepalived JSON dump (no top-level array)");
             }

@@ -1,8 +1,11 @@
 package dev.vigil.keepalived;
 
+import dev.vigil.net.Dialer;
+import dev.vigil.net.Reasons;
 import dev.vigil.probe.AcceptAnyCertificate;
 import dev.vigil.probe.Deadline;
 import dev.vigil.probe.Probe;
+import dev.vigil.probe.ProbeFailure;
 import dev.vigil.probe.ProbeResult;
 import dev.vigil.probe.Sample;
 import java.io.IOException;
@@ -149,7 +152,13 @@ final class VipProbe implements Probe {
         long margin = Math.min(200, deadline.remaining().toMillis() / 5);
         Duration budget = deadline.remaining().minusMillis(margin);
         try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(vip, spec.checkPort()), deadline.budgetMillis(budget));
+            InetSocketAddress to = new InetSocketAddress(vip, spec.checkPort());
+            try {
+                socket.connect(to, deadline.budgetMillis(budget));
+            } catch (IOException e) {
+                ProbeFailure f = Dialer.connectFailure(e, to);
+                return f.reason() + " " + f.getMessage();
+            }
             if (spec.checkTls()) {
                 // reachability only: which certificate the VIP serves is the tls kind's business
                 socket.setSoTimeout(deadline.budgetMillis(deadline.remaining().minusMillis(margin)));
@@ -162,13 +171,11 @@ final class VipProbe implements Probe {
             }
             return null;
         } catch (SocketTimeoutException e) {
-            return "connect_timeout no answer from " + spec.address() + ":" + spec.checkPort() + " within the timeout";
-        } catch (ConnectException e) {
-            return "connect_refused nothing listens on " + spec.address() + ":" + spec.checkPort();
+            return Reasons.HANDSHAKE_TIMEOUT + " no complete TLS handshake with " + spec.address() + " within the timeout";
         } catch (javax.net.ssl.SSLException e) {
-            return "handshake_failed TLS handshake with " + spec.address() + " failed: " + e.getMessage();
+            return Reasons.HANDSHAKE_FAILED + " TLS handshake with " + spec.address() + " failed: " + e.getMessage();
         } catch (IOException | java.security.GeneralSecurityException e) {
-            return "connect_failed " + e;
+            return Reasons.CONNECT_FAILED + " " + e;
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.vigil.tcp;
 
 import dev.vigil.config.HostPaths;
 import dev.vigil.config.Section;
+import dev.vigil.net.IpFamily;
 import dev.vigil.probe.HostPort;
 import dev.vigil.probe.MetricFamily;
 import dev.vigil.probe.Probe;
@@ -32,7 +33,7 @@ public final class TcpKind implements ProbeKind {
         "Number of addresses the target's host name resolved to at the last run.", "target");
 
     /** spec of one target */
-    record Spec(HostPort address, String ipFamily) {
+    record Spec(HostPort address, IpFamily ipFamily) {
     }
 
     @Override
@@ -47,7 +48,7 @@ public final class TcpKind implements ProbeKind {
         for (Section t : section.sections("targets")) {
             String address = t.requiredString("target");
             String name = t.string("name", address);
-            String family = t.choice("ip_family", "any", List.of("any", "ip4", "ip6"));
+            IpFamily family = IpFamily.of(t.choice("ip_family", "any", IpFamily.NAMES));
             Timing timing = Timing.read(t, sectionTiming);
             t.finish();
             if (address.isEmpty()) {

@@ -1,5 +1,6 @@
 package dev.vigil.tls;
 
+import dev.vigil.pki.Der;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;

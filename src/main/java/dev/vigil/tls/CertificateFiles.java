@@ -1,5 +1,7 @@
 package dev.vigil.tls;
 
+import dev.vigil.pki.Pem;
+import dev.vigil.pki.Certificates;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -7,8 +9,6 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.UnrecoverableKeyException;
 import java.security.cert.Certificate;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -222,20 +222,10 @@ final class CertificateFiles {
 
     /** Every CERTIFICATE block of a PEM text; throws IllegalArgumentException when one is not a certificate. */
     static List<X509Certificate> pemCertificates(byte[] data) {
-        List<X509Certificate> out = new ArrayList<>();
-        for (Pem.Block b : Pem.parse(data)) {
-            if (b.type().equals("CERTIFICATE") || b.type().equals("TRUSTED CERTIFICATE")) {
-                out.add(der(b.der()));
-            }
-        }
-        return out;
+        return Certificates.pem(data);
     }
 
     static X509Certificate der(byte[] der) {
-        try {
-            return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
-        } catch (CertificateException | ClassCastException e) {
-            throw new IllegalArgumentException("not an X.509 certificate");
-        }
+        return Certificates.der(der);
     }
 }

@@ -287,27 +287,7 @@ final class ChainInspector {
         return n.toLowerCase(Locale.ROOT);
     }
 
-    /** An IPv6 literal (any colon) or a dotted IPv4 address; on the path of every probe, so no regular expression. */
     static boolean isIpLiteral(String host) {
-        if (host.indexOf(':') >= 0) {
-            return true;
-        }
-        int dots = 0;
-        int digits = 0;
-        for (int i = 0; i < host.length(); i++) {
-            char c = host.charAt(i);
-            if (c == '.') {
-                if (digits == 0) {
-                    return false;
-                }
-                dots++;
-                digits = 0;
-            } else if (c >= '0' && c <= '9' && digits < 3) {
-                digits++;
-            } else {
-                return false;
-            }
-        }
-        return dots == 3 && digits > 0;
+        return dev.vigil.net.Dialer.isIpLiteral(host);
     }
 }

@@ -1,5 +1,6 @@
 package dev.vigil.tls;
 
+import dev.vigil.pki.ClientIdentity;
 import java.net.Socket;
 import java.security.Principal;
 import java.security.PrivateKey;

@@ -1,5 +1,6 @@
 package dev.vigil.tls;
 
+import dev.vigil.net.Reasons;
 import dev.vigil.probe.Deadline;
 import dev.vigil.probe.ProbeFailure;
 import java.io.EOFException;
@@ -106,24 +107,24 @@ final class Handshake {
                     case NEED_UNWRAP, NEED_UNWRAP_AGAIN -> finished = unwrap();
                     case NEED_TASK -> runTasks();
                     case FINISHED, NOT_HANDSHAKING -> finished = true;
-                    default -> throw new ProbeFailure("handshake_failed", "unexpected engine state " + hs);
+                    default -> throw new ProbeFailure(Reasons.HANDSHAKE_FAILED, "unexpected engine state " + hs);
                 }
             }
             SSLSession session = engine.getSession();
             return new Outcome(session.getProtocol(), session.getCipherSuite());
         } catch (SocketTimeoutException | AsynchronousCloseException e) {
-            throw new ProbeFailure("handshake_timeout", "no complete TLS handshake within the timeout (" + received
+            throw new ProbeFailure(Reasons.HANDSHAKE_TIMEOUT, "no complete TLS handshake within the timeout (" + received
                 + " bytes received)");
         } catch (SSLException e) {
             if (!sawTlsRecord && received > 0) {
-                throw new ProbeFailure("protocol_error", "the server does not speak TLS on this port");
+                throw new ProbeFailure(Reasons.PROTOCOL_ERROR, "the server does not speak TLS on this port");
             }
-            throw new ProbeFailure("handshake_failed", "TLS handshake failed: " + e.getMessage());
+            throw new ProbeFailure(Reasons.HANDSHAKE_FAILED, "TLS handshake failed: " + e.getMessage());
         } catch (EOFException e) {
-            throw new ProbeFailure(sawTlsRecord || received == 0 ? "handshake_failed" : "protocol_error",
+            throw new ProbeFailure(sawTlsRecord || received == 0 ? Reasons.HANDSHAKE_FAILED : Reasons.PROTOCOL_ERROR,
                 "the server closed the connection during the TLS handshake");
         } catch (IOException e) {
-            throw new ProbeFailure("handshake_failed", "TLS handshake failed: " + e.getMessage());
+            throw new ProbeFailure(Reasons.HANDSHAKE_FAILED, "TLS handshake failed: " + e.getMessage());
         }
     }
 
@@ -144,7 +145,7 @@ final class Handshake {
                     socket.setSoTimeout((int) Math.max(1, (until - System.nanoTime()) / 1_000_000));
                     int n = socket.getInputStream().read(chunk, 0, Math.min(chunk.length, netIn.remaining()));
                     if (n < 0) {
-                        throw new ProbeFailure("handshake_failed",
+                        throw new ProbeFailure(Reasons.HANDSHAKE_FAILED,
                             "the server closed the connection after the handshake (client certificate rejected?)");
                     }
                     netIn.put(chunk, 0, n);
@@ -153,7 +154,7 @@ final class Handshake {
                 SSLEngineResult r = engine.unwrap(netIn, appIn);
                 netIn.compact();
                 if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
-                    throw new ProbeFailure("handshake_failed", "the server closed the TLS session after the handshake"
+                    throw new ProbeFailure(Reasons.HANDSHAKE_FAILED, "the server closed the TLS session after the handshake"
                         + " (client certificate rejected?)");
                 }
                 if (appIn.position() > 0 || r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
@@ -170,9 +171,9 @@ final class Handshake {
         } catch (AsynchronousCloseException e) {
             // the deadline came during the wait: nothing said against the client
         } catch (SSLException e) {
-            throw new ProbeFailure("handshake_failed", "the server rejected the client certificate: " + e.getMessage());
+            throw new ProbeFailure(Reasons.HANDSHAKE_FAILED, "the server rejected the client certificate: " + e.getMessage());
         } catch (IOException e) {
-            throw new ProbeFailure("handshake_failed", "the connection failed after the handshake (client certificate"
+            throw new ProbeFailure(Reasons.HANDSHAKE_FAILED, "the connection failed after the handshake (client certificate"
                 + " rejected?): " + e.getMessage());
         }
     }

@@ -1,5 +1,6 @@
 package dev.vigil.tls;
 
+import dev.vigil.pki.Der;
 import dev.vigil.tls.CertificateDer.GeneralName;
 import java.net.InetAddress;
 import java.net.UnknownHostException;

@@ -1,5 +1,7 @@
 package dev.vigil.tls;
 
+import dev.vigil.net.Reasons;
+import dev.vigil.pki.Der;
 import dev.vigil.probe.Deadline;
 import dev.vigil.probe.ProbeFailure;
 import java.io.ByteArrayOutputStream;
@@ -87,7 +89,7 @@ final class StartTls {
             String line = readLine();
             if (line.length() < 3 || !Character.isDigit(line.charAt(0)) || !Character.isDigit(line.charAt(1))
                 || !Character.isDigit(line.charAt(2))) {
-                throw new ProbeFailure("protocol_error", dialect + ": expected a numbered reply, got \"" + printable(line) + "\"");
+                throw new ProbeFailure(Reasons.PROTOCOL_ERROR, dialect + ": expected a numbered reply, got \"" + printable(line) + "\"");
             }
             lines.add(line);
             if (line.length() == 3 || line.charAt(3) != '-') {
@@ -121,7 +123,7 @@ final class StartTls {
             if (line.startsWith("v1 NO") || line.startsWith("v1 BAD")) {
                 throw new ProbeFailure("starttls_rejected", "imap STARTTLS: \"" + printable(line) + "\"");
             }
-            throw new ProbeFailure("protocol_error", "imap: unexpected line \"" + printable(line) + "\"");
+            throw new ProbeFailure(Reasons.PROTOCOL_ERROR, "imap: unexpected line \"" + printable(line) + "\"");
         }
     }
 
@@ -152,20 +154,20 @@ final class StartTls {
             msg.next(); // message id
             Der.Element op = msg.next();
             if (op.tag() != 0x78) {
-                throw new ProbeFailure("protocol_error", "ldap: expected an ExtendedResponse, got tag 0x"
+                throw new ProbeFailure(Reasons.PROTOCOL_ERROR, "ldap: expected an ExtendedResponse, got tag 0x"
                     + Integer.toHexString(op.tag()));
             }
             Der.Element result = op.content().next();
             byte[] code = result.bytes();
             if (result.tag() != 0x0a || code.length == 0) {
-                throw new ProbeFailure("protocol_error", "ldap: malformed ExtendedResponse");
+                throw new ProbeFailure(Reasons.PROTOCOL_ERROR, "ldap: malformed ExtendedResponse");
             }
             int resultCode = code[code.length - 1] & 0xff;
             if (resultCode != 0 || code.length > 1) {
                 throw new ProbeFailure("starttls_rejected", "ldap StartTLS: result code " + resultCode);
             }
         } catch (IllegalArgumentException e) {
-            throw new ProbeFailure("protocol_error", "ldap: malformed answer (" + e.getMessage() + ")");
+            throw new ProbeFailure(Reasons.PROTOCOL_ERROR, "ldap: malformed answer (" + e.getMessage() + ")");
         }
     }
 
@@ -175,7 +177,7 @@ final class StartTls {
         int tag = readByte();
         buf.write(tag);
         if (tag != 0x30) {
-            throw new ProbeFailure("protocol_error", "ldap: the answer is not an LDAPMessage");
+            throw new ProbeFailure(Reasons.PROTOCOL_ERROR, "ldap: the answer is not an LDAPMessage");
         }
         int first = readByte();
         buf.write(first);
@@ -183,7 +185,7 @@ final class StartTls {
         if (first >= 0x80) {
             int n = first & 0x7f;
             if (n == 0 || n > 3) {
-                throw new ProbeFailure("protocol_error", "ldap: unsupported length encoding");
+                throw new ProbeFailure(Reasons.PROTOCOL_ERROR, "ldap: unsupported length encoding");
             }
             length = 0;
             for (int i = 0; i < n; i++) {
@@ -193,7 +195,7 @@ final class StartTls {
             }
         }
         if (length > MAX_BYTES) {
-            throw new ProbeFailure("protocol_error", "ldap: answer of " + length + " bytes is too long");
+            throw new ProbeFailure(Reasons.PROTOCOL_ERROR, "ldap: answer of " + length + " bytes is too long");
         }
         for (int i = 0; i < length; i++) {
             buf.write(readByte());
@@ -211,7 +213,7 @@ final class StartTls {
         if (answer == 'N') {
             throw new ProbeFailure("starttls_rejected", "postgres: the server does not accept SSL (ssl = off)");
         }
-        throw new ProbeFailure("protocol_error", "postgres: unexpected answer 0x" + Integer.toHexString(answer)
+        throw new ProbeFailure(Reasons.PROTOCOL_ERROR, "postgres: unexpected answer 0x" + Integer.toHexString(answer)
             + " to SSLRequest");
     }
 
@@ -225,7 +227,7 @@ final class StartTls {
         int length = readByte() | readByte() << 8 | readByte() << 16;
         readByte(); // sequence id
         if (length < 1 || length > MAX_BYTES) {
-            throw new ProbeFailure("protocol_error", "mysql: greeting of " + length + " bytes");
+            throw new ProbeFailure(Reasons.PROTOCOL_ERROR, "mysql: greeting of " + length + " bytes");
         }
         byte[] payload = new byte[length];
         for (int i = 0; i < length; i++) {
@@ -235,7 +237,7 @@ final class StartTls {
             throw new ProbeFailure("starttls_rejected", "mysql: the server sent an error instead of a greeting");
         }
         if (payload[0] != 10) {
-            throw new ProbeFailure("protocol_error", "mysql: unsupported protocol version " + (payload[0] & 0xff));
+            throw new ProbeFailure(Reasons.PROTOCOL_ERROR, "mysql: unsupported protocol version " + (payload[0] & 0xff));
         }
         int p = 1;
         while (p < length && payload[p] != 0) {
@@ -243,7 +245,7 @@ final class StartTls {
         }
         p += 1 + 4 + 8 + 1; // NUL, connection id, auth data part 1, filler
         if (p + 2 > length) {
-            throw new ProbeFailure("protocol_error", "mysql: truncated greeting");
+            throw new ProbeFailure(Reasons.PROTOCOL_ERROR, "mysql: truncated greeting");
         }
         int capabilities = (payload[p] & 0xff) | (payload[p + 1] & 0xff) << 8;
         if ((capabilities & CLIENT_SSL) == 0) {
@@ -292,7 +294,7 @@ final class StartTls {
             sb.append(c);
             if (!started && !Character.isWhitespace(c)) {
                 if (c != '<') {
-                    throw new ProbeFailure("protocol_error", "xmpp: the answer is not XML");
+                    throw new ProbeFailure(Reasons.PROTOCOL_ERROR, "xmpp: the answer is not XML");
                 }
                 started = true;
             }
@@ -314,14 +316,14 @@ final class StartTls {
             }
             line.write(b);
             if (line.size() > MAX_LINE) {
-                throw new ProbeFailure("protocol_error", dialect + ": line longer than " + MAX_LINE + " bytes");
+                throw new ProbeFailure(Reasons.PROTOCOL_ERROR, dialect + ": line longer than " + MAX_LINE + " bytes");
             }
         }
     }
 
     private int readByte() throws IOException, ProbeFailure {
         if (++read > MAX_BYTES) {
-            throw new ProbeFailure("protocol_error", dialect + ": more than " + MAX_BYTES + " bytes before TLS");
+            throw new ProbeFailure(Reasons.PROTOCOL_ERROR, dialect + ": more than " + MAX_BYTES + " bytes before TLS");
         }
         if (deadline.expired()) {
             throw new SocketTimeoutException("deadline");

@@ -135,7 +135,7 @@ public final class TlsKind implements ProbeKind {
         Path key = file(s, "client_key_file", inherited.clientKeyFile);
         Path p12 = file(s, "client_pkcs12_file", inherited.clientPkcs12File);
         Path p12pw = file(s, "client_pkcs12_password_file", inherited.clientPkcs12PasswordFile);
-        String family = s.choice("ip_family", inherited.ipFamily, List.of("any", "ip4", "ip6", "prefer_ip4", "prefer_ip6"));
+        String family = s.choice("ip_family", inherited.ipFamily, dev.vigil.net.IpFamily.NAMES);
         boolean all = s.bool("all_addresses", inherited.allAddresses);
         String provider = s.choice("provider", inherited.provider, TlsEngines.PROVIDERS);
         if (s.has("client_cert_file") != s.has("client_key_file")) {

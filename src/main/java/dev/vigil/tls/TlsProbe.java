@@ -1,5 +1,9 @@
 package dev.vigil.tls;
 
+import dev.vigil.net.Dialer;
+import dev.vigil.net.IpFamily;
+import dev.vigil.net.Reasons;
+import dev.vigil.pki.ClientIdentity;
 import dev.vigil.probe.Deadline;
 import dev.vigil.probe.HostPort;
 import dev.vigil.probe.Probe;
@@ -7,14 +11,9 @@ import dev.vigil.probe.ProbeFailure;
 import dev.vigil.probe.ProbeResult;
 import dev.vigil.probe.Sample;
 import java.io.IOException;
-import java.net.ConnectException;
-import java.net.Inet4Address;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.NoRouteToHostException;
 import java.net.Socket;
-import java.net.UnknownHostException;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.SocketChannel;
 import java.security.GeneralSecurityException;
@@ -22,7 +21,6 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Date;
 import java.util.LinkedHashMap;
@@ -30,43 +28,14 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * One TLS target: resolve, connect, STARTTLS, handshake (chain recorded, never aborted), verdict, per address when
  * {@code all_addresses} is set. Each phase runs within what is left of the deadline and fails with its own reason.
  */
 final class TlsProbe implements Probe {
-    /** Closes the channel of an address at its deadline (one timer for every probe; cancelled when done in time). */
-    private static final ScheduledThreadPoolExecutor ALARM = alarm();
-
-    private static ScheduledThreadPoolExecutor alarm() {
-        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread th = new Thread(r, "vigil-tls-alarm");
-            th.setDaemon(true);
-            return th;
-        });
-        t.setRemoveOnCancelPolicy(true);
-        return t;
-    }
-
-    /** Name resolution has no timeout of its own in Java: it runs here and is abandoned at the deadline. */
-    private static final ExecutorService RESOLVER = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "vigil-tls-resolver");
-        t.setDaemon(true);
-        return t;
-    });
-
     /** Name resolution; the system resolver except in tests of several addresses behind one name. */
-    interface Resolver {
-        InetAddress[] resolve(String host) throws UnknownHostException;
+    interface Resolver extends Dialer.Resolver {
     }
 
     private final String target;
@@ -115,7 +84,8 @@ final class TlsProbe implements Probe {
         Deadline deadline = withMargin(outer);
         List<Sample> samples = new ArrayList<>();
         Map<String, String> details = new LinkedHashMap<>();
-        List<InetAddress> addresses = resolve(deadline);
+        List<InetAddress> addresses = Dialer.resolve(spec.address().host(), IpFamily.of(spec.ipFamily()), deadline,
+            resolver::resolve);
 
         ClientIdentity identity = null;
         String identityProblem = null;
@@ -140,7 +110,7 @@ final class TlsProbe implements Probe {
         try {
             trusted = anchors.get();
         } catch (IOException | RuntimeException e) {
-            throw new ProbeFailure("ca_file_error", "cannot read ca_file: " + e.getMessage());
+            throw new ProbeFailure(Reasons.CA_FILE_ERROR, "cannot read ca_file: " + e.getMessage());
         }
 
         List<InetAddress> toProbe = spec.allAddresses() ? addresses : addresses.subList(0, 1);
@@ -179,7 +149,7 @@ final class TlsProbe implements Probe {
             return ProbeResult.failed(failed.reason(), message, samples, details);
         }
         if (identityProblem != null) {
-            return ProbeResult.failed("client_cert_error", identityProblem, samples, details);
+            return ProbeResult.failed(Reasons.CLIENT_CERT_ERROR, identityProblem, samples, details);
         }
         return ProbeResult.ok(samples, details);
     }
@@ -242,10 +212,8 @@ final class TlsProbe implements Probe {
         try (SocketChannel channel = SocketChannel.open()) {
             // the one timeout of this address: at its deadline the channel is closed, which ends any blocked
             // connect, read or write with AsynchronousCloseException (reported by phase below)
-            ScheduledFuture<?> alarm = ALARM.schedule(() -> closeQuietly(channel), deadline.remaining().toNanos(),
-                TimeUnit.NANOSECONDS);
-            try {
-                connect(channel, address);
+            try (Dialer.Alarm alarm = Dialer.closeAt(channel, deadline)) {
+                Dialer.connect(channel, new InetSocketAddress(address, spec.address().port()));
                 Socket socket = channel.socket();
                 socket.setTcpNoDelay(true);
                 if (!"none".equals(spec.starttls())) {
@@ -266,83 +234,20 @@ final class TlsProbe implements Probe {
                         hs.release();
                     }
                 }
-            } finally {
-                alarm.cancel(false);
             }
         } catch (ProbeFailure f) {
             failure = f;
         } catch (GeneralSecurityException e) {
-            failure = new ProbeFailure("handshake_failed", "cannot set up TLS: " + e.getMessage());
+            failure = new ProbeFailure(Reasons.HANDSHAKE_FAILED, "cannot set up TLS: " + e.getMessage());
         } catch (AsynchronousCloseException e) {
-            failure = new ProbeFailure(outcome == null ? "handshake_timeout" : "handshake_failed",
+            failure = new ProbeFailure(outcome == null ? Reasons.HANDSHAKE_TIMEOUT : Reasons.HANDSHAKE_FAILED,
                 "the connection was cut at the deadline");
         } catch (IOException e) {
-            failure = new ProbeFailure("connect_failed", String.valueOf(e.getMessage()));
+            failure = new ProbeFailure(Reasons.CONNECT_FAILED, String.valueOf(e.getMessage()));
         }
         // a chain that arrived before the handshake failed (client certificate required) is judged all the same
         ChainInspector.Verdict verdict = trust.chain().isEmpty() && outcome == null ? null
             : ChainInspector.inspect(trust.chain(), trusted, peerHost, new Date());
         return new AddressOutcome(address, trust.chain(), outcome, seconds, failure, verdict, provider);
-    }
-
-    private void connect(SocketChannel channel, InetAddress address) throws ProbeFailure {
-        String where = new HostPort(address.getHostAddress(), spec.address().port()).toString();
-        try {
-            channel.connect(new InetSocketAddress(address, spec.address().port()));
-        } catch (AsynchronousCloseException e) {
-            throw new ProbeFailure("connect_timeout", "no answer from " + where + " within the timeout");
-        } catch (ConnectException e) {
-            throw new ProbeFailure("connect_refused", "connection refused by " + where);
-        } catch (NoRouteToHostException e) {
-            throw new ProbeFailure("connect_unreachable", "no route to " + where);
-        } catch (IOException e) {
-            throw new ProbeFailure("connect_failed", where + ": " + e.getMessage());
-        }
-    }
-
-    private static void closeQuietly(SocketChannel channel) {
-        try {
-            channel.close();
-        } catch (IOException e) {
-            // closing is all that was asked
-        }
-    }
-
-    private List<InetAddress> resolve(Deadline deadline) throws ProbeFailure, InterruptedException {
-        String host = spec.address().host();
-        InetAddress[] all;
-        if (ChainInspector.isIpLiteral(host)) {
-            try {
-                all = InetAddress.getAllByName(host);
-            } catch (UnknownHostException e) {
-                throw new ProbeFailure("dns", "\"" + host + "\" is not a valid address");
-            }
-        } else {
-            Future<InetAddress[]> f = RESOLVER.submit(() -> resolver.resolve(host));
-            try {
-                all = f.get(deadline.remainingMillis(), TimeUnit.MILLISECONDS);
-            } catch (TimeoutException e) {
-                f.cancel(true);
-                throw new ProbeFailure("dns", "resolving " + host + " took longer than the timeout");
-            } catch (ExecutionException e) {
-                throw new ProbeFailure("dns", "cannot resolve " + host);
-            } catch (InterruptedException e) {
-                f.cancel(true);
-                throw e;
-            }
-        }
-        List<InetAddress> list = new ArrayList<>(Arrays.asList(all));
-        switch (spec.ipFamily()) {
-            case "ip4" -> list.removeIf(a -> !(a instanceof Inet4Address));
-            case "ip6" -> list.removeIf(a -> !(a instanceof Inet6Address));
-            case "prefer_ip4" -> list.sort(Comparator.comparing(a -> a instanceof Inet4Address ? 0 : 1));
-            case "prefer_ip6" -> list.sort(Comparator.comparing(a -> a instanceof Inet6Address ? 0 : 1));
-            default -> {
-            }
-        }
-        if (list.isEmpty()) {
-            throw new ProbeFailure("dns", host + " has no " + spec.ipFamily() + " address");
-        }
-        return list;
     }
 }

@@ -96,7 +96,7 @@ class ClickhouseBackupTest {
         ProbeResult r = run("", Instant.now());
         assertEquals("no_backup", r.reason(), "an API with no backup at all: overdue, not absent");
         assertTrue(BackupProbeTest.values(r).get("vigil_backup_overdue_seconds") > 0);
-        assertEquals("connect_failed", runAgainst("http://127.0.0.1:1").reason());
+        assertEquals("connect_refused", runAgainst("http://127.0.0.1:1").reason());
     }
 
     /** A local backup directory as clickhouse-backup writes it: one directory per backup, its metadata.json inside. */

@@ -101,10 +101,10 @@ class EtcdAnswersTest {
         for (String body : List.of("", "<html>502</html>", "{\"members\":[]}", "[1,2]", "{\"header\":{",
             "{\"members\":[{\"ID\":\"-5\"}]}", "{\"members\":[{\"ID\":\"18446744073709551616\"}]}",
             "{\"members\":[{\"ID\":\"abc\"}]}")) {
-            assertThrows(Json.BadResponse.class, () -> EtcdAnswers.memberList(body.getBytes(StandardCharsets.UTF_8)),
+            assertThrows(dev.vigil.net.BadResponse.class, () -> EtcdAnswers.memberList(body.getBytes(StandardCharsets.UTF_8)),
                 body);
         }
-        assertThrows(Json.BadResponse.class, () -> EtcdAnswers.status("{\"health\":\"true\"}".getBytes()));
-        assertThrows(Json.BadResponse.class, () -> EtcdAnswers.status("{\"version\":\"3.5.0\",\"dbSize\":{}}".getBytes()));
+        assertThrows(dev.vigil.net.BadResponse.class, () -> EtcdAnswers.status("{\"health\":\"true\"}".getBytes()));
+        assertThrows(dev.vigil.net.BadResponse.class, () -> EtcdAnswers.status("{\"version\":\"3.5.0\",\"dbSize\":{}}".getBytes()));
     }
 }

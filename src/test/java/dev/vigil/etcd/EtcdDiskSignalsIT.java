@@ -46,8 +46,8 @@ class EtcdDiskSignalsIT {
     }
 
     private static HttpClient client() throws Exception {
-        return HttpClient.newBuilder().sslContext(PemFiles.sslContext(pki.caCert("ca"), pkiDir.resolve("vigil.crt"),
-            pkiDir.resolve("vigil.key"))).build();
+        return HttpClient.newBuilder().sslContext(dev.vigil.net.ClientTls.load(dev.vigil.net.ClientTls.Files.of(pki.caCert("ca"), pkiDir.resolve("vigil.crt"),
+            pkiDir.resolve("vigil.key"))).context()).build();
     }
 
     private static String call(HttpClient client, EtcdTestCluster cluster, String path, String json) throws Exception {

@@ -62,7 +62,7 @@ class EtcdKindTest {
             ProbeRuns.Run r = ProbeRuns.run(ProbeRuns.probe(
                 "etcd: {clusters: [{name: x, mode: " + mode + ", endpoints: [\"http://127.0.0.1:" + port + "\"]}]}"),
                 Duration.ofSeconds(2));
-            assertEquals(Reasons.CONNECTION_REFUSED, r.result().reason(), r.toString());
+            assertEquals(Reasons.CONNECT_REFUSED, r.result().reason(), r.toString());
             assertTrue(r.result().message().contains("127.0.0.1:" + port), r.toString());
         }
     }
@@ -89,9 +89,9 @@ class EtcdKindTest {
         for (String format : List.of("sec1", "pkcs1", "pkcs8")) {
             String first = Files.readAllLines(pkiDir.resolve(format + ".key")).get(0);
             assertTrue(first.startsWith("-----BEGIN "), first);
-            assertNotNull(PemFiles.privateKey(pkiDir.resolve(format + ".key")), format);
-            assertNotNull(PemFiles.sslContext(pki.caCert("ca"), pkiDir.resolve(format + ".crt"),
-                pkiDir.resolve(format + ".key")), format);
+            assertNotNull(dev.vigil.pki.PrivateKeys.fromPem(Files.readAllBytes(pkiDir.resolve(format + ".key"))), format);
+            assertNotNull(dev.vigil.net.ClientTls.load(dev.vigil.net.ClientTls.Files.of(pki.caCert("ca"), pkiDir.resolve(format + ".crt"),
+                pkiDir.resolve(format + ".key"))).context(), format);
         }
         assertTrue(Files.readString(pkiDir.resolve("sec1.key")).contains("EC PRIVATE KEY"));
         assertTrue(Files.readString(pkiDir.resolve("pkcs1.key")).contains("RSA PRIVATE KEY"));

@@ -72,8 +72,8 @@ class HistogramTest {
         for (int i = 0; i < Histogram.MAX_BUCKETS; i++) {
             many.bucket(Integer.toString(i), i);
         }
-        assertThrows(Json.BadResponse.class, () -> many.bucket("+Inf", 1));
-        assertThrows(Json.BadResponse.class, () -> new Histogram.Builder().bucket("fast", 1));
-        assertThrows(Json.BadResponse.class, () -> new Histogram.Builder().bucket("NaN", 1));
+        assertThrows(dev.vigil.net.BadResponse.class, () -> many.bucket("+Inf", 1));
+        assertThrows(dev.vigil.net.BadResponse.class, () -> new Histogram.Builder().bucket("fast", 1));
+        assertThrows(dev.vigil.net.BadResponse.class, () -> new Histogram.Builder().bucket("NaN", 1));
     }
 }

@@ -66,7 +66,7 @@ class MetricsPageTest {
         for (int i = 0; i <= MetricsPage.MAX_PEERS; i++) {
             many.append("etcd_network_peer_sent_bytes_total{To=\"p").append(i).append("\"} 1\n");
         }
-        assertThrows(Json.BadResponse.class, () -> MetricsPage.parse(
+        assertThrows(dev.vigil.net.BadResponse.class, () -> MetricsPage.parse(
             new ByteArrayInputStream(many.toString().getBytes(StandardCharsets.UTF_8))));
     }
 
@@ -182,17 +182,17 @@ class MetricsPageTest {
 
     @Test
     void notAnEtcdPageOrTooBig() {
-        assertThrows(Json.BadResponse.class, () -> MetricsPage.parse(
+        assertThrows(dev.vigil.net.BadResponse.class, () -> MetricsPage.parse(
             new ByteArrayInputStream("node_load1 0.5\n".getBytes(StandardCharsets.UTF_8))));
-        assertThrows(Json.BadResponse.class, () -> MetricsPage.parse(
+        assertThrows(dev.vigil.net.BadResponse.class, () -> MetricsPage.parse(
             new ByteArrayInputStream("etcd_server_has_leader one\n".getBytes(StandardCharsets.UTF_8))));
         MetricsPage.Parser p = new MetricsPage.Parser();
         byte[] line = new byte[MetricsPage.MAX_LINE + 1];
         java.util.Arrays.fill(line, (byte) 'a');
-        assertThrows(Json.BadResponse.class, () -> p.feed(line, 0, line.length));
+        assertThrows(dev.vigil.net.BadResponse.class, () -> p.feed(line, 0, line.length));
         MetricsPage.Parser big = new MetricsPage.Parser();
         byte[] chunk = "etcd_x 1\n".repeat(100_000).getBytes(StandardCharsets.UTF_8);
-        assertThrows(Json.BadResponse.class, () -> {
+        assertThrows(dev.vigil.net.BadResponse.class, () -> {
             for (int i = 0; i < 20; i++) {
                 big.feed(chunk, 0, chunk.length);
             }

@@ -33,7 +33,7 @@ class QuorumVerdictTest {
             v.add(new MemberView(member(id, false), status(id, BigInteger.ZERO), false, null, "timeout", ""));
         }
         for (int i = 0; i < down; i++, id++) {
-            v.add(MemberView.down(member(id, false), "connection_refused", ""));
+            v.add(MemberView.down(member(id, false), "connect_refused", ""));
         }
         return v;
     }

@@ -1,5 +1,6 @@
 package dev.vigil.tls;
 
+import dev.vigil.pki.Der;
 import static dev.vigil.tls.ScriptedServer.readLine;
 import static dev.vigil.tls.ScriptedServer.write;
 import static org.junit.jupiter.api.Assertions.assertEquals;

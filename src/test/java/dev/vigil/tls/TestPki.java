@@ -1,5 +1,7 @@
 package dev.vigil.tls;
 
+import dev.vigil.pki.Der;
+import dev.vigil.pki.Certificates;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.InetAddress;
@@ -29,22 +31,22 @@ import javax.security.auth.x500.X500Principal;
  * ECDSA keys, DNS and IP subject alternative names. Encodes X.509 v3 with vigil's own DER helper and signs with the
  * JDK.
  */
-final class TestPki {
+public final class TestPki {
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    record Issued(X509Certificate cert, KeyPair keys) {
-        String pem() {
+    public record Issued(X509Certificate cert, KeyPair keys) {
+        public String pem() {
             return TestPki.pem("CERTIFICATE", encoded(cert));
         }
 
-        String keyPem() {
+        public String keyPem() {
             return TestPki.pem("PRIVATE KEY", keys.getPrivate().getEncoded());
         }
     }
 
-    enum KeyType { RSA, EC }
+    public enum KeyType { RSA, EC }
 
-    static KeyPair keys(KeyType type) {
+    public static KeyPair keys(KeyType type) {
         try {
             if (type == KeyType.RSA) {
                 KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
@@ -60,7 +62,7 @@ final class TestPki {
     }
 
     /** A fluent certificate description. */
-    static final class Builder {
+    public static final class Builder {
         private final String subject;
         private KeyPair keys;
         private Issued issuer;
@@ -82,7 +84,7 @@ final class TestPki {
             this.subject = "CN=" + subjectCn + ",O=vigil test";
         }
 
-        Builder keys(KeyType t) {
+        public Builder keys(KeyType t) {
             this.keys = TestPki.keys(t);
             return this;
         }
@@ -92,12 +94,12 @@ final class TestPki {
             return this;
         }
 
-        Builder issuer(Issued i) {
+        public Builder issuer(Issued i) {
             this.issuer = i;
             return this;
         }
 
-        Builder ca() {
+        public Builder ca() {
             this.ca = true;
             return this;
         }
@@ -165,7 +167,7 @@ final class TestPki {
             return this;
         }
 
-        Issued build() {
+        public Issued build() {
             try {
                 if (keys == null) {
                     keys = TestPki.keys(KeyType.EC);
@@ -234,7 +236,7 @@ final class TestPki {
         }
     }
 
-    static Builder cert(String cn) {
+    public static Builder cert(String cn) {
         return new Builder(cn);
     }
 
@@ -299,7 +301,7 @@ final class TestPki {
             Der.tlv(Der.OCTET_STRING, value)));
     }
 
-    static byte[] oid(String dotted) {
+    public static byte[] oid(String dotted) {
         String[] parts = dotted.split("\\.");
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         out.write(Integer.parseInt(parts[0]) * 40 + Integer.parseInt(parts[1]));
@@ -326,7 +328,7 @@ final class TestPki {
         return Der.tlv(0x18, DateTimeFormatter.ofPattern("yyyyMMddHHmmss'Z'").format(z).getBytes(StandardCharsets.US_ASCII));
     }
 
-    static byte[] encoded(X509Certificate c) {
+    public static byte[] encoded(X509Certificate c) {
         try {
             return c.getEncoded();
         } catch (GeneralSecurityException e) {
@@ -334,7 +336,7 @@ final class TestPki {
         }
     }
 
-    static String pem(String type, byte[] der) {
+    public static String pem(String type, byte[] der) {
         return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
             + "\n-----END " + type + "-----\n";
     }

@@ -1,4 +1,4 @@
-package dev.vigil.tls;
+package dev.vigil.pki;
 
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -44,7 +44,7 @@ public final class PrivateKeys {
         throw new IllegalArgumentException("no PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY block found");
     }
 
-    static PrivateKey pkcs8(byte[] der) {
+    public static PrivateKey pkcs8(byte[] der) {
         for (String alg : new String[] {"RSA", "EC", "Ed25519", "Ed448", "RSASSA-PSS"}) {
             try {
                 return KeyFactory.getInstance(alg).generatePrivate(new PKCS8EncodedKeySpec(der));
@@ -56,7 +56,7 @@ public final class PrivateKeys {
     }
 
     /** PKCS#1 RSAPrivateKey → PrivateKeyInfo { 0, {rsaEncryption, NULL}, OCTET STRING pkcs1 }. */
-    static byte[] rsaToPkcs8(byte[] pkcs1) {
+    public static byte[] rsaToPkcs8(byte[] pkcs1) {
         byte[] algorithm = Der.tlv(Der.SEQUENCE, Der.concat(Der.tlv(Der.OID, RSA_ENCRYPTION_OID), Der.tlv(Der.NULL, new byte[0])));
         return Der.tlv(Der.SEQUENCE, Der.concat(Der.tlv(Der.INTEGER, new byte[] {0}), algorithm,
             Der.tlv(Der.OCTET_STRING, pkcs1)));
@@ -66,7 +66,7 @@ public final class PrivateKeys {
      * SEC1 ECPrivateKey { 1, OCTET STRING d, [0] curve OID, [1] public key } → PrivateKeyInfo with the curve moved
      * into the algorithm identifier (where PKCS#8 keeps it).
      */
-    static byte[] sec1ToPkcs8(byte[] sec1) {
+    public static byte[] sec1ToPkcs8(byte[] sec1) {
         Der.Reader seq = new Der.Reader(sec1).next().content();
         seq.next(); // version
         seq.next(); // private key

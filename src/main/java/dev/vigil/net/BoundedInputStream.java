@@ -1,27 +1,20 @@
-package dev.vigil.cadvisor;
+package dev.vigil.net;
 
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 
 /** Counts what is read and refuses to read past a limit, so no answer can make the agent buffer without bound. */
-final class BoundedInputStream extends FilterInputStream {
-    /** Thrown when the limit is passed. */
-    static final class TooLarge extends IOException {
-        TooLarge(long limit) {
-            super("more than " + limit + " bytes", null);
-        }
-    }
-
+public final class BoundedInputStream extends FilterInputStream {
     private final long limit;
     private long count;
 
-    BoundedInputStream(InputStream in, long limit) {
+    public BoundedInputStream(InputStream in, long limit) {
         super(in);
         this.limit = limit;
     }
 
-    long count() {
+    public long count() {
         return count;
     }
 

@@ -1,4 +1,4 @@
-package dev.vigil.tls;
+package dev.vigil.pki;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -8,22 +8,22 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** PEM blocks ({@code -----BEGIN TYPE----- base64 -----END TYPE-----}) found anywhere in a text. */
-final class Pem {
+public final class Pem {
     private static final Pattern BLOCK = Pattern.compile(
         "-----BEGIN ([A-Z0-9 ]+)-----\\s*([A-Za-z0-9+/=\\s:,\\-]*?)-----END \\1-----");
 
-    record Block(String type, byte[] der) {
+    public record Block(String type, byte[] der) {
     }
 
     private Pem() {
     }
 
-    static boolean looksLikePem(byte[] data) {
+    public static boolean looksLikePem(byte[] data) {
         return new String(data, 0, Math.min(data.length, 64 * 1024), StandardCharsets.ISO_8859_1).contains("-----BEGIN ");
     }
 
     /** Every well-formed block; throws {@link IllegalArgumentException} when a block's body is not base64. */
-    static List<Block> parse(byte[] data) {
+    public static List<Block> parse(byte[] data) {
         String text = new String(data, StandardCharsets.ISO_8859_1);
         List<Block> out = new ArrayList<>();
         Matcher m = BLOCK.matcher(text);

@@ -1,9 +1,8 @@
-package dev.vigil.tls;
+package dev.vigil.pki;
 
 import dev.vigil.config.Secret;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -17,14 +16,14 @@ import java.util.Collections;
 import java.util.List;
 
 /** The certificate chain and key vigil presents for mTLS, read from PEM files or a PKCS#12 file. */
-record ClientIdentity(List<X509Certificate> chain, PrivateKey key) {
+public record ClientIdentity(List<X509Certificate> chain, PrivateKey key) {
     @Override
     public String toString() {
         return "ClientIdentity[" + (chain.isEmpty() ? "" : chain.get(0).getSubjectX500Principal()) + "]"; // never the key
     }
 
-    static ClientIdentity fromPem(Path certFile, Path keyFile) throws IOException {
-        List<X509Certificate> chain = CertificateFiles.pemCertificates(Files.readAllBytes(certFile));
+    public static ClientIdentity fromPem(Path certFile, Path keyFile) throws IOException {
+        List<X509Certificate> chain = Certificates.pem(Files.readAllBytes(certFile));
         if (chain.isEmpty()) {
             throw new IOException("no certificate in " + certFile.getFileName());
         }
@@ -37,7 +36,7 @@ record ClientIdentity(List<X509Certificate> chain, PrivateKey key) {
         return new ClientIdentity(chain, key);
     }
 
-    static ClientIdentity fromPkcs12(Path file, Path passwordFile) throws IOException {
+    public static ClientIdentity fromPkcs12(Path file, Path passwordFile) throws IOException {
         char[] password;
         try {
             password = passwordFile == null ? new char[0]

@@ -1,19 +1,19 @@
-package dev.vigil.tls;
+package dev.vigil.pki;
 
 import java.io.ByteArrayOutputStream;
 
 /** The few DER encodings and decodings the key readers need (lengths, sequences, the tag of an element). */
-final class Der {
-    static final int SEQUENCE = 0x30;
-    static final int INTEGER = 0x02;
-    static final int OCTET_STRING = 0x04;
-    static final int OID = 0x06;
-    static final int NULL = 0x05;
+public final class Der {
+    public static final int SEQUENCE = 0x30;
+    public static final int INTEGER = 0x02;
+    public static final int OCTET_STRING = 0x04;
+    public static final int OID = 0x06;
+    public static final int NULL = 0x05;
 
     private Der() {
     }
 
-    static byte[] tlv(int tag, byte[] content) {
+    public static byte[] tlv(int tag, byte[] content) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(content.length + 6);
         out.write(tag);
         int len = content.length;
@@ -36,7 +36,7 @@ final class Der {
         return out.toByteArray();
     }
 
-    static byte[] concat(byte[]... parts) {
+    public static byte[] concat(byte[]... parts) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (byte[] p : parts) {
             out.writeBytes(p);
@@ -45,32 +45,32 @@ final class Der {
     }
 
     /** A cursor over consecutive DER elements of a byte range. */
-    static final class Reader {
+    public static final class Reader {
         private final byte[] data;
         private int pos;
         private final int end;
 
-        Reader(byte[] data) {
+        public Reader(byte[] data) {
             this(data, 0, data.length);
         }
 
-        Reader(byte[] data, int from, int to) {
+        public Reader(byte[] data, int from, int to) {
             this.data = data;
             this.pos = from;
             this.end = to;
         }
 
-        boolean hasMore() {
+        public boolean hasMore() {
             return pos < end;
         }
 
-        int peekTag() {
+        public int peekTag() {
             need(1);
             return data[pos] & 0xff;
         }
 
         /** The next element: returns a reader over its content and advances past it. */
-        Element next() {
+        public Element next() {
             need(2);
             int tag = data[pos++] & 0xff;
             int len = data[pos++] & 0xff;
@@ -98,17 +98,17 @@ final class Der {
         }
     }
 
-    record Element(int tag, byte[] data, int from, int to) {
-        Reader content() {
+    public record Element(int tag, byte[] data, int from, int to) {
+        public Reader content() {
             return new Reader(data, from, to);
         }
 
-        byte[] bytes() {
+        public byte[] bytes() {
             return java.util.Arrays.copyOfRange(data, from, to);
         }
 
         /** The whole element, tag and length included. */
-        byte[] encoded() {
+        public byte[] encoded() {
             return tlv(tag, bytes());
         }
     }

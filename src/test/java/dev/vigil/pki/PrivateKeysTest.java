@@ -1,4 +1,4 @@
-package dev.vigil.tls;
+package dev.vigil.pki;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vigil.tls.TestPki;
 import dev.vigil.tls.TestPki.KeyType;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
@@ -83,23 +84,5 @@ class PrivateKeysTest {
         byte[] cert = TestPki.cert("x").build().pem().getBytes(StandardCharsets.US_ASCII);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PrivateKeys.fromPem(cert));
         assertTrue(e.getMessage().contains("no PRIVATE KEY"), e.getMessage());
-    }
-
-    @Test
-    void formatGuessing() {
-        byte[] der = TestPki.encoded(TestPki.cert("x").build().cert());
-        assertEquals("der", CertificateFiles.guess(der, "x.crt"));
-        assertEquals("pem", CertificateFiles.guess("-----BEGIN CERTIFICATE-----".getBytes(), "x.crt"));
-        assertEquals("jks", CertificateFiles.guess(new byte[] {(byte) 0xfe, (byte) 0xed, (byte) 0xfe, (byte) 0xed}, "x"));
-        assertEquals("pkcs12", CertificateFiles.guess(new byte[] {0x30, 0x01}, "store.p12"));
-        assertEquals("kubeconfig", CertificateFiles.guess("apiVersion: v1\nclusters: []\n".getBytes(), "admin.conf"));
-    }
-
-    @Test
-    void kubeconfigWithBrokenDataIsAParseError() {
-        CertificateFiles.Unreadable e = assertThrows(CertificateFiles.Unreadable.class, () -> CertificateFiles.read(
-            "apiVersion: v1\nclusters:\n- name: c\n  cluster:\n    certificate-authority-data: '%%%'\n".getBytes(),
-            "k.yaml", "auto", null, null));
-        assertEquals("parse_error", e.reason());
     }
 }

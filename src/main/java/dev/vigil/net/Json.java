@@ -1,5 +1,6 @@
-package dev.vigil.etcd;
+package dev.vigil.net;
 
+import dev.vigil.net.BadResponse;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -14,15 +15,27 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A read-only JSON tree over jackson-core's streaming parser (jackson-databind is not on the classpath), with the
- * tolerant accessors the etcd gateway needs: 64-bit numbers come as decimal strings or as numbers, member ids are
- * unsigned, and fields at their zero value are omitted.
+ * The one way the kinds read the small JSON answers of the components they watch (etcd's gateway, cAdvisor's API,
+ * clickhouse-backup's list, keepalived's dump): jackson-core (on the classpath through micronaut-serde-jackson;
+ * jackson-databind is not) with one set of bounds, nesting depth and string length, on top of the byte cap of the
+ * transport. Large answers are walked as a stream with {@link #parser}; small ones are read into this read-only tree,
+ * whose accessors are tolerant as Go's encoders need: 64-bit numbers come as decimal strings or as numbers, and fields
+ * at their zero value are omitted.
  */
-final class Json {
+public final class Json {
     private static final JsonFactory FACTORY = JsonFactory.builder()
         .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).maxStringLength(1 << 20).build())
         .build();
-    static final Json MISSING = new Json(null);
+    public static final Json MISSING = new Json(null);
+
+    /** A streaming parser with the shared bounds; the caller bounds the bytes of {@code in}. */
+    public static JsonParser parser(java.io.InputStream in) throws IOException {
+        return FACTORY.createParser(in);
+    }
+
+    public static JsonParser parser(byte[] body) throws IOException {
+        return FACTORY.createParser(body);
+    }
 
     private final Object value;
 
@@ -31,7 +44,7 @@ final class Json {
     }
 
     /** Parses a whole document; anything that is not JSON is a {@link BadResponse}. */
-    static Json parse(byte[] body) throws BadResponse {
+    public static Json parse(byte[] body) throws BadResponse {
         try (JsonParser p = FACTORY.createParser(body)) {
             JsonToken t = p.nextToken();
             if (t == null) {
@@ -86,29 +99,29 @@ final class Json {
         }
     }
 
-    boolean isObject() {
+    public boolean isObject() {
         return value instanceof Map;
     }
 
-    boolean isMissing() {
+    public boolean isMissing() {
         return value == null;
     }
 
-    Json get(String key) {
+    public Json get(String key) {
         if (value instanceof Map<?, ?> m && m.get(key) != null) {
             return new Json(m.get(key));
         }
         return MISSING;
     }
 
-    List<Json> array() {
+    public List<Json> array() {
         if (value instanceof List<?> l) {
             return l.stream().map(Json::new).toList();
         }
         return List.of();
     }
 
-    Optional<String> text() {
+    public Optional<String> text() {
         if (value instanceof String s) {
             return Optional.of(s);
         }
@@ -121,7 +134,7 @@ final class Json {
         return Optional.empty();
     }
 
-    String text(String dflt) {
+    public String text(String dflt) {
         return text().orElse(dflt);
     }
 
@@ -129,7 +142,7 @@ final class Json {
      * An unsigned 64-bit integer written as a string or a number; absent means the proto3 zero value, {@code dflt}.
      * Throws when present but not an integer in [0, 2^64).
      */
-    BigInteger uint64(BigInteger dflt) throws BadResponse {
+    public BigInteger uint64(BigInteger dflt) throws BadResponse {
         Optional<String> t = text();
         if (t.isEmpty()) {
             if (value != null) {
@@ -149,18 +162,11 @@ final class Json {
     }
 
     /** An unsigned 64-bit integer as a double (metric values); 0 when absent. */
-    double number() throws BadResponse {
+    public double number() throws BadResponse {
         return uint64(BigInteger.ZERO).doubleValue();
     }
 
-    boolean bool() {
+    public boolean bool() {
         return value instanceof Boolean b ? b : value instanceof String s && s.equals("true");
-    }
-
-    /** The answer of a server that is not etcd's gateway, or that is malformed. */
-    static final class BadResponse extends Exception {
-        BadResponse(String message) {
-            super(message, null, false, false);
-        }
     }
 }
