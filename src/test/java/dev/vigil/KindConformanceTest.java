@@ -78,9 +78,12 @@ class KindConformanceTest {
         assertEquals("", check.output().trim(), "promtool's findings on " + file);
     }
 
-    /** README.md, the *.md files of the kind's package and alerts/: the reference may move without breaking this. */
+    /**
+     * README.md, the *.md files of the kind's package and alerts/, and the probe reference where the common reasons
+     * are documented once: the reference may move without breaking this.
+     */
     private static String docs(ProbeKind kind) throws Exception {
-        List<Path> files = new ArrayList<>(List.of(Path.of("README.md")));
+        List<Path> files = new ArrayList<>(List.of(Path.of("README.md"), Path.of("src/main/java/dev/vigil/probe/README.md")));
         Path pkg = Path.of("src/main/java", kind.getClass().getPackageName().replace('.', '/'));
         for (Path dir : List.of(pkg, Path.of("alerts"))) {
             if (Files.isDirectory(dir)) {
@@ -108,7 +111,7 @@ class KindConformanceTest {
         declared(kind).stream().filter(f -> !docs.contains("`" + f + "`")).forEach(missing::add);
         kind.reasons().stream().filter(r -> !docs.contains("`" + r + "`")).map(r -> "reason " + r).forEach(missing::add);
         assertEquals(List.of(), missing, "kind " + name + ": not documented in README.md, "
-            + "src/main/java/.../" + kind.getClass().getPackageName().replace('.', '/') + "/*.md or alerts/*.md");
+            + "src/main/java/.../" + kind.getClass().getPackageName().replace('.', '/') + "/*.md, alerts/*.md or the probe reference");
     }
 
     @ParameterizedTest(name = "{0}")

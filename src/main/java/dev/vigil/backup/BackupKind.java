@@ -164,7 +164,10 @@ public final class BackupKind implements ProbeKind {
 
     /** Freshness, the newest backup's integrity verdict, and clickhouse-backup's API failures. */
     static final List<String> REASONS = java.util.stream.Stream.concat(java.util.stream.Stream.of("overdue", "no_backup", "too_small",
-        "broken", BackupProbe.CLOCK_SKEW, "connect_failed", "http_status", "bad_response"),
+        "broken", BackupProbe.CLOCK_SKEW, dev.vigil.net.Reasons.DNS, dev.vigil.net.Reasons.CONNECT_REFUSED,
+        dev.vigil.net.Reasons.CONNECT_TIMEOUT, dev.vigil.net.Reasons.CONNECT_UNREACHABLE, dev.vigil.net.Reasons.CONNECT_FAILED,
+        dev.vigil.net.Reasons.HANDSHAKE_FAILED, dev.vigil.net.Reasons.HTTP_STATUS, dev.vigil.net.Reasons.BAD_RESPONSE,
+        dev.vigil.net.Reasons.TOO_LARGE),
         Integrity.REASONS.stream().filter(r -> !r.equals(Integrity.OK))).toList();
 
     @Override

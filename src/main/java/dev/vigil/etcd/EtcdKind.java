@@ -203,8 +203,9 @@ public final class EtcdKind implements ProbeKind {
 
     @Override
     public List<String> reasons() {
-        return List.of(Reasons.CONNECTION_REFUSED, Reasons.TLS_HANDSHAKE, Reasons.AUTH_REJECTED, Reasons.BAD_RESPONSE,
-            Reasons.NO_LEADER, Reasons.QUORUM_LOST, Reasons.UNHEALTHY);
+        // the common reasons of an HTTP exchange with a client certificate, then etcd's own verdicts
+        return List.of(dev.vigil.net.Reasons.DNS, dev.vigil.net.Reasons.CONNECT_REFUSED, dev.vigil.net.Reasons.CONNECT_TIMEOUT, dev.vigil.net.Reasons.CONNECT_UNREACHABLE, dev.vigil.net.Reasons.CONNECT_FAILED, dev.vigil.net.Reasons.HANDSHAKE_FAILED, dev.vigil.net.Reasons.CA_FILE_ERROR, dev.vigil.net.Reasons.HTTP_STATUS, dev.vigil.net.Reasons.AUTH_REJECTED, dev.vigil.net.Reasons.BAD_RESPONSE, dev.vigil.net.Reasons.TOO_LARGE,
+            dev.vigil.net.Reasons.CLIENT_CERT_ERROR, Reasons.NO_LEADER, Reasons.QUORUM_LOST, Reasons.UNHEALTHY);
     }
 
     @Override

@@ -75,7 +75,9 @@ public final class VipKind implements ProbeKind {
 
     @Override
     public List<String> reasons() {
-        return List.of("connect_refused", "connect_timeout", "handshake_failed", "connect_failed");
+        return List.of(dev.vigil.net.Reasons.CONNECT_REFUSED, dev.vigil.net.Reasons.CONNECT_TIMEOUT,
+            dev.vigil.net.Reasons.CONNECT_UNREACHABLE, dev.vigil.net.Reasons.CONNECT_FAILED,
+            dev.vigil.net.Reasons.HANDSHAKE_FAILED, dev.vigil.net.Reasons.HANDSHAKE_TIMEOUT);
     }
 
     @Override

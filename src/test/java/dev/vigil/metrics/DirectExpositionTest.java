@@ -3,7 +3,7 @@ package dev.vigil.metrics;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.vigil.config.ConfigLoader;
+import dev.vigil.probe.ConfigLoader;
 import dev.vigil.config.HostPaths;
 import dev.vigil.config.Section;
 import dev.vigil.probe.MetricFamily;
@@ -56,6 +56,21 @@ class DirectExpositionTest {
             }
             section.finish();
             return out.toList();
+        }
+
+        @Override
+        public List<String> reasons() {
+            return List.of();
+        }
+
+        @Override
+        public Class<?> specType() {
+            return String.class;
+        }
+
+        @Override
+        public List<String> commandLineExample() {
+            return List.of("x");
         }
 
         @Override
