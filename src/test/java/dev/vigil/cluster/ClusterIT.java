@@ -312,14 +312,18 @@ class ClusterIT {
                 for (Alert a : m.alerts()) {
                     String k = key(c, a, false);
                     duringRecovery.merge(k, a.state(), (x, y) -> x.equals("firing") ? x : y);
-                    quiet &= noise.contains(k);
+                    // a latency alert that keeps its shipped for: (10 minutes) may stay pending while a smoothed
+                    // round trip decays after a partition heals; it cannot fire before it does, and is no fault
+                    quiet &= noise.contains(k) || (!a.firing() && Monitoring.SHIPPED_FOR.contains(a.name()));
                 }
                 return quiet;
             }, () -> "");
         } catch (AssertionError e) {
             Set<String> left = new TreeSet<>();
             for (Alert a : m.alerts()) {
-                left.add(a.state() + " " + key(c, a, false));
+                if (a.firing() || !Monitoring.SHIPPED_FOR.contains(a.name())) {
+                    left.add(a.state() + " " + key(c, a, false));
+                }
             }
             left.removeIf(k -> noise.contains(k.substring(k.indexOf(' ') + 1)));
             failures.add(title + ": not resolved within " + RECOVERY_DEADLINE.toSeconds() + " s after recovery: " + left);
