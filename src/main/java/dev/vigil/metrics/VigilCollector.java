@@ -118,32 +118,38 @@ public final class VigilCollector implements MultiCollector {
             String kind = s.target().kind();
             String name = s.target().name();
             perKind.merge(kind, 1, Integer::sum);
-            TargetSnapshot last = s.last();
-            s.failures().forEach((reason, count) -> f.add(FAILURES.sample(count, kind, name, reason)));
-            f.add(SKIPPED.sample(s.skippedRuns(), kind, name));
-            if (last == null) {
-                continue;
-            }
-            f.add(PRESENT.sample(last.result().isAbsent() ? 0 : 1, kind, name));
-            if (last.result().isAbsent()) {
-                continue;
-            }
-            f.add(SUCCESS.sample(last.result().success() ? 1 : 0, kind, name));
-            f.add(REASON.sample(1, kind, name, last.result().reason()));
-            f.add(DURATION.sample(last.durationSeconds(), kind, name));
-            f.add(LAST_RUN.sample(last.finishedAtMillis() / 1000.0, kind, name));
-            if (last.labelValuesTruncated() > 0 || last.seriesDropped() > 0) {
-                f.add(LABELS_TRUNCATED.sample(last.labelValuesTruncated(), kind, name));
-                f.add(SERIES_DROPPED.sample(last.seriesDropped(), kind, name));
-            }
-            for (Sample sample : last.result().samples()) {
-                f.add(sample);
-            }
+            targetSamples(kind, name, s.last(), s.skippedRuns(), s.failures(), f::add);
         }
         perKind.forEach((kind, n) -> f.add(TARGETS.sample(n, kind)));
         List<MetricSnapshot> built = f.build();
         cache = new Cached(version, built);
         return built;
+    }
+
+    /**
+     * The series of one target, for both scrape paths: its counters always; once it ran, whether its component is
+     * present; when present, its verdict, timings, cut counts and its kind's samples.
+     */
+    private static void targetSamples(String kind, String name, TargetSnapshot last, long skipped,
+                                      Map<String, Long> failures, java.util.function.Consumer<Sample> out) {
+        failures.forEach((reason, count) -> out.accept(FAILURES.sample(count, kind, name, reason)));
+        out.accept(SKIPPED.sample(skipped, kind, name));
+        if (last == null) {
+            return;
+        }
+        out.accept(PRESENT.sample(last.result().isAbsent() ? 0 : 1, kind, name));
+        if (last.result().isAbsent()) {
+            return;
+        }
+        out.accept(SUCCESS.sample(last.result().success() ? 1 : 0, kind, name));
+        out.accept(REASON.sample(1, kind, name, last.result().reason()));
+        out.accept(DURATION.sample(last.durationSeconds(), kind, name));
+        out.accept(LAST_RUN.sample(last.finishedAtMillis() / 1000.0, kind, name));
+        if (last.labelValuesTruncated() > 0 || last.seriesDropped() > 0) {
+            out.accept(LABELS_TRUNCATED.sample(last.labelValuesTruncated(), kind, name));
+            out.accept(SERIES_DROPPED.sample(last.seriesDropped(), kind, name));
+        }
+        last.result().samples().forEach(out);
     }
 
     static void declaredTwice(String name) {
@@ -343,26 +349,7 @@ public final class VigilCollector implements MultiCollector {
     private static List<SeriesText.Chunk> render(TargetState s, TargetSnapshot last, long skipped,
                                                  Map<String, Long> failures) {
         SeriesText.ChunkBuilder f = new SeriesText.ChunkBuilder();
-        String kind = s.target().kind();
-        String name = s.target().name();
-        failures.forEach((reason, count) -> f.add(FAILURES.sample(count, kind, name, reason)));
-        f.add(SKIPPED.sample(skipped, kind, name));
-        if (last != null) {
-            f.add(PRESENT.sample(last.result().isAbsent() ? 0 : 1, kind, name));
-            if (!last.result().isAbsent()) {
-                f.add(SUCCESS.sample(last.result().success() ? 1 : 0, kind, name));
-                f.add(REASON.sample(1, kind, name, last.result().reason()));
-                f.add(DURATION.sample(last.durationSeconds(), kind, name));
-                f.add(LAST_RUN.sample(last.finishedAtMillis() / 1000.0, kind, name));
-                if (last.labelValuesTruncated() > 0 || last.seriesDropped() > 0) {
-                    f.add(LABELS_TRUNCATED.sample(last.labelValuesTruncated(), kind, name));
-                    f.add(SERIES_DROPPED.sample(last.seriesDropped(), kind, name));
-                }
-                for (Sample sample : last.result().samples()) {
-                    f.add(sample);
-                }
-            }
-        }
+        targetSamples(s.target().kind(), s.target().name(), last, skipped, failures, f::add);
         List<SeriesText.Chunk> out = new ArrayList<>();
         for (SeriesText.Chunk c : f.build()) {
             // the common families need no keys (no check across targets): not kept
