@@ -72,6 +72,19 @@ class VigilIT {
         }
     }
 
+    /** systemctl stop and the kubelet send SIGTERM: the agent says it is stopping and exits as the unit expects. */
+    @Test
+    void sigtermLogsAgentStoppingAndExitsWithTheStatusTheUnitAccepts() throws Exception {
+        int port = AgentProcess.freePort();
+        Path cfg = config("tcp:\n  targets:\n    - {target: \"127.0.0.1:1\", name: closed}\n");
+        AgentProcess agent = AgentProcess.start("--config.file", cfg.toString(), "--web.listen-address",
+            "127.0.0.1:" + port).awaitListening();
+        int code = agent.stop();
+        assertTrue(code == 143 || code == 0, "exit status " + code + " (the unit has SuccessExitStatus=143)");
+        assertTrue(agent.log().stream().anyMatch(l -> l.contains("agent stopping")), String.join("\n", agent.log()));
+        assertTrue(Files.readString(Path.of("packaging/systemd/vigil.service")).contains("SuccessExitStatus=143"));
+    }
+
     @Test
     void realPrometheusScrapesItWithOpenMetrics() throws Exception {
         String prometheus = Tools.require("prometheus", "prometheus");
