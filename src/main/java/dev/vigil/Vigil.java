@@ -122,14 +122,15 @@ public final class Vigil {
         props.put("vigil.sighup", true);
         Logger log = LoggerFactory.getLogger(Vigil.class);
         try {
+            // SIGTERM (systemctl stop, kubelet): say so, from the moment the agent starts (a stop right after
+            // "listening" included). No graceful close here: Netty's quiet period with clients still connected would
+            // hold the exit past systemd's and the kubelet's patience
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> dev.vigil.logging.LogLayout.lastLine(Vigil.class,
+                "agent stopping"), "vigil-shutdown"));
             ApplicationContext ctx = Micronaut.build(new String[0]).banner(false).properties(props).start();
             EmbeddedServer server = ctx.getBean(EmbeddedServer.class);
             String host = listen.host().contains(":") ? "[" + listen.host() + "]" : listen.host();
             log.atInfo().addKeyValue("address", host + ":" + server.getPort()).log("listening");
-            // SIGTERM (systemctl stop, kubelet): say so. No graceful close here: Netty's quiet period with clients
-            // still connected would hold the exit past systemd's and the kubelet's patience
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> dev.vigil.logging.LogLayout.lastLine(Vigil.class,
-                "agent stopping"), "vigil-shutdown"));
             if (Boolean.getBoolean("vigil.cds.training")) {
                 train(server.getPort());
             }

@@ -190,7 +190,9 @@ public final class AgentProcess implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        process.destroy();
+        // SIGTERM through the handle: Process.destroy() also closes our end of the agent's stderr, and the lines it
+        // writes while stopping ("agent stopping") would be lost
+        process.toHandle().destroy();
         if (!process.waitFor(10, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
