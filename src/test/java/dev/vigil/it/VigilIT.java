@@ -53,9 +53,9 @@ class VigilIT {
             agent.awaitBody("ready", b -> b.startsWith("ready"), WAIT); // every target of the default has run once
             String metrics = agent.get("metrics").body();
             // the test machine is no Kubernetes node: the default's components are absent, not down
-            assertTrue(metrics.contains("vigil_probe_present{kind=\"tcp\",target=\"kube-apiserver\"} 0.0"), metrics);
+            assertTrue(metrics.contains("vigil_probe_present{kind=\"tcp\",target=\"kubelet\"} 0.0"), metrics);
             assertTrue(metrics.contains("vigil_probe_present{kind=\"etcd\",target=\"k3s\"} 0.0"), metrics);
-            assertFalse(metrics.contains("vigil_probe_success{kind=\"tcp\",target=\"kube-apiserver\"}"), metrics);
+            assertFalse(metrics.contains("vigil_probe_success{kind=\"tcp\",target=\"kubelet\"}"), metrics);
             assertFalse(metrics.contains("vigil_etcd_local_up"), metrics);
             assertTrue(metrics.contains("vigil_probe_success{kind=\"certfile\",target=\"kubeadm-pki\"} 1.0"), metrics);
             String page = agent.get("").body();
@@ -203,7 +203,7 @@ class VigilIT {
 
         AgentProcess.Result badOption = AgentProcess.run(WAIT, "probe", "tcp", "127.0.0.1:1", "--ip-family", "v6");
         assertEquals(2, badOption.exitCode());
-        assertEquals("vigil: error: --ip-family: \"v6\" is not one of any, ip4, ip6 (did you mean \"ip6\"?)",
+        assertEquals("vigil: error: --ip-family: \"v6\" is not one of any, ip4, ip6, prefer_ip4, prefer_ip6 (did you mean \"ip6\"?)",
             badOption.stderr().trim());
     }
 
