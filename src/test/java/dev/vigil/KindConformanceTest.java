@@ -114,6 +114,37 @@ class KindConformanceTest {
             + "src/main/java/.../" + kind.getClass().getPackageName().replace('.', '/') + "/*.md, alerts/*.md or the probe reference");
     }
 
+    /**
+     * The kind's declaration of whether the embedded default probes it holds against the embedded default itself, read
+     * on a node that has every component (each when_present path and ca_file, and a keepalived.conf with a VIP).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("kinds")
+    void declaresWhetherTheEmbeddedDefaultProbesIt(String name, @org.junit.jupiter.api.io.TempDir Path root)
+        throws Exception {
+        ProbeKinds kinds = ProbeKinds.builtIn();
+        Set<String> paths = new TreeSet<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:when_present|ca_file): \\[?([^\\]\\n]+)")
+            .matcher(dev.vigil.probe.ConfigLoader.embeddedText());
+        while (m.find()) {
+            for (String p : m.group(1).split(",")) {
+                paths.add(p.strip());
+            }
+        }
+        for (String p : paths) {
+            Path f = root.resolve(p.substring(1));
+            Files.createDirectories(f.getParent());
+            Files.writeString(f, p.endsWith("keepalived.conf")
+                ? "vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  virtual_ipaddress {\n    10.0.0.100/24\n  }\n}\n"
+                : "x\n");
+        }
+        Set<String> probed = new dev.vigil.probe.ConfigLoader(kinds, HostPaths.of(root.toString()))
+            .parse(dev.vigil.probe.ConfigLoader.EMBEDDED_NAME, dev.vigil.probe.ConfigLoader.embeddedText())
+            .targets().stream().map(dev.vigil.probe.Target::kind).collect(Collectors.toSet());
+        assertEquals(probed.contains(name), kinds.get(name).orElseThrow().inDefaultConfiguration(),
+            "kind " + name + ": inDefaultConfiguration() against the embedded default (kinds it probes: " + probed + ")");
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("kinds")
     void hasABadConfigurationFixture(String name) throws Exception {

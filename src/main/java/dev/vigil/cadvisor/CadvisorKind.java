@@ -135,4 +135,9 @@ public final class CadvisorKind implements ProbeKind {
     public List<String> commandLineExample() {
         return List.of("http://127.0.0.1:1", "--timeout", "2s");
     }
+
+    @Override
+    public boolean inDefaultConfiguration() {
+        return false; // no node serves cAdvisor without credentials on a known port
+    }
 }

@@ -247,4 +247,9 @@ public final class EtcdKind implements ProbeKind {
         });
         return yaml.toString();
     }
+
+    @Override
+    public boolean inDefaultConfiguration() {
+        return true;
+    }
 }

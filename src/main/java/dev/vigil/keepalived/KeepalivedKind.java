@@ -191,4 +191,9 @@ public final class KeepalivedKind implements ProbeKind {
     static List<String> stateNames() {
         return new ArrayList<>(List.of("INIT", "BACKUP", "MASTER", "FAULT", "STOP"));
     }
+
+    @Override
+    public boolean inDefaultConfiguration() {
+        return true;
+    }
 }

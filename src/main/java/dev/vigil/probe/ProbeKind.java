@@ -53,6 +53,12 @@ public interface ProbeKind {
     List<String> commandLineExample();
 
     /**
+     * Whether the embedded default configuration probes this kind wherever its component is installed (a test holds
+     * the declaration against the embedded default on a node that has every component).
+     */
+    boolean inDefaultConfiguration();
+
+    /**
      * The YAML of this kind's section for the {@code probe KIND TARGET --option value} command, which then goes
      * through the ordinary parser and its error messages. Options come with dashes turned into underscores. Throws
      * {@link IllegalArgumentException} with a sentence for a target the kind cannot take (a command-line error).

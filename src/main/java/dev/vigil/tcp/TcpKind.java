@@ -88,4 +88,9 @@ public final class TcpKind implements ProbeKind {
     public List<String> commandLineExample() {
         return List.of("127.0.0.1:1", "--timeout", "2s");
     }
+
+    @Override
+    public boolean inDefaultConfiguration() {
+        return true;
+    }
 }

@@ -124,4 +124,9 @@ public final class CertfileKind implements ProbeKind {
         options.forEach((k, v) -> yaml.append("    ").append(k).append(": ").append(CommandLineYaml.quote(v)).append('\n'));
         return yaml.toString();
     }
+
+    @Override
+    public boolean inDefaultConfiguration() {
+        return true;
+    }
 }

@@ -104,6 +104,15 @@ public final class ScrapeBenchmark {
         public List<String> commandLineExample() {
             return List.of("bench");
         }
+
+
+        @Override
+
+        public boolean inDefaultConfiguration() {
+
+            return false;
+
+        }
     }
 
     static void inProcess() throws Exception {

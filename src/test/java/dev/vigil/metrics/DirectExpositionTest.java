@@ -73,6 +73,15 @@ class DirectExpositionTest {
             return List.of("x");
         }
 
+
+        @Override
+
+        public boolean inDefaultConfiguration() {
+
+            return false;
+
+        }
+
         @Override
         public Probe create(Target target, HostPaths hostPaths) {
             return d -> {

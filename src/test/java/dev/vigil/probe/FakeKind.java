@@ -61,4 +61,13 @@ final class FakeKind implements ProbeKind {
     public List<String> commandLineExample() {
         return List.of("fake");
     }
+
+
+    @Override
+
+    public boolean inDefaultConfiguration() {
+
+        return false;
+
+    }
 }

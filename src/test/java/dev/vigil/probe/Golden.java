@@ -212,5 +212,14 @@ public final class Golden {
         public List<String> commandLineExample() {
             return real.commandLineExample();
         }
+
+
+        @Override
+
+        public boolean inDefaultConfiguration() {
+
+            return false;
+
+        }
     }
 }
