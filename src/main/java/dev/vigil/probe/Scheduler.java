@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.PriorityBlockingQueue;
@@ -58,19 +57,11 @@ public final class Scheduler implements AutoCloseable {
     private final AtomicInteger slowInFlight = new AtomicInteger();
     private final ResizableSemaphore permits = new ResizableSemaphore();
     private final Thread dispatcher;
-    private final AtomicLong version = new AtomicLong();
-    private final Object published = new Object();
     private final AtomicInteger abandoned = new AtomicInteger();
     private final AtomicLong internalErrors = new AtomicLong();
     private volatile String dispatcherDeath;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private volatile List<TargetState> states = List.of();
-    /** Targets of the first configuration without a result yet (nor retired): the readiness of the agent. */
-    private final AtomicInteger initialPending = new AtomicInteger();
-    private final CountDownLatch firstRound = new CountDownLatch(1);
-    /** Threads in {@link #await}: a publish wakes them, and costs no lock when there are none (the agent's case). */
-    private final AtomicInteger waiters = new AtomicInteger();
-    private volatile boolean applied;
+    private final ResultStore store = new ResultStore();
     private int maxConcurrent;
 
     public Scheduler(ProbeKinds kinds, HostPaths hostPaths) {
@@ -96,7 +87,7 @@ public final class Scheduler implements AutoCloseable {
         }
         Map<Target, TargetState> current = new HashMap<>();
         Map<String, TargetState> currentByKey = new HashMap<>();
-        for (TargetState s : states) {
+        for (TargetState s : store.states()) {
             current.put(s.target(), s);
             currentByKey.put(s.target().key(), s);
         }
@@ -125,76 +116,50 @@ public final class Scheduler implements AutoCloseable {
         maxConcurrent = config.maxConcurrentProbes();
         for (TargetState gone : current.values()) {
             gone.retired = true;
-            countInitial(gone);
+            store.settledInitial(gone);
             if (gone.schedule != null) {
                 gone.schedule.cancel(false);
             }
             closeQuietly(gone);
         }
-        states = List.copyOf(next);
-        if (!applied) {
-            states.forEach(st -> st.initial = true);
-            if (initialPending.addAndGet(states.size()) == 0) {
-                firstRound.countDown();
-            }
-            applied = true;
-        }
+        store.replace(next);
         for (TargetState s : started) {
             Duration interval = s.target().timing().interval();
             long jitterMs = Math.min(s.target().timing().jitter().toMillis(), interval.toMillis());
             long delay = jitterMs <= 0 ? 0 : ThreadLocalRandom.current().nextLong(jitterMs);
             s.schedule = timer.scheduleAtFixedRate(() -> trigger(s), delay, interval.toMillis(), TimeUnit.MILLISECONDS);
         }
-        version.incrementAndGet();
+        store.changed();
+    }
+
+    /** The latest results, for the scrape, the status page and readiness: read without any lock shared with probes. */
+    public ResultStore results() {
+        return store;
     }
 
     /** The targets now configured, each with its latest snapshot. */
     public List<TargetState> states() {
-        return states;
+        return store.states();
     }
 
     /** Changes whenever a result is published or the targets change; lets readers cache what they derive. */
     public long version() {
-        return version.get();
+        return store.version();
     }
 
     /** True once every target of the first configuration has finished a run. */
     public boolean firstRoundDone() {
-        return applied && firstRound.getCount() == 0;
+        return store.firstRoundDone();
     }
 
     /** Waits until every target of the first configuration has a result (or was removed); false on timeout. */
     public boolean awaitFirstRound(Duration timeout) throws InterruptedException {
-        return firstRound.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        return store.awaitFirstRound(timeout);
     }
 
-    private void countInitial(TargetState s) {
-        if (s.initial && s.initialCounted.compareAndSet(false, true) && initialPending.decrementAndGet() == 0) {
-            firstRound.countDown();
-        }
-    }
-
-    /**
-     * Waits until {@code condition} holds, re-checking it whenever a result is published; false when {@code timeout}
-     * passes first. For the {@code probe} command and for tests, which must not sleep and hope.
-     */
+    /** Waits until {@code condition} holds, re-checking it whenever a result is published (see {@link ResultStore}). */
     public boolean await(java.util.function.BooleanSupplier condition, Duration timeout) throws InterruptedException {
-        long end = System.nanoTime() + timeout.toNanos();
-        waiters.incrementAndGet();
-        try {
-            synchronized (published) {
-                while (!condition.getAsBoolean()) {
-                    long left = end - System.nanoTime();
-                    if (left <= 0) {
-                        return false;
-                    }
-                    TimeUnit.NANOSECONDS.timedWait(published, Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)));
-                }
-            }
-            return true;
-        } finally {
-            waiters.decrementAndGet();
-        }
+        return store.await(condition, timeout);
     }
 
     /** Runs cut at their deadline whose thread has still not returned. */
@@ -226,7 +191,7 @@ public final class Scheduler implements AutoCloseable {
 
     /** Triggers an immediate run of every target (for tests and the {@code probe} command). */
     public void runAllNow() {
-        for (TargetState s : states) {
+        for (TargetState s : store.states()) {
             trigger(s);
         }
     }
@@ -242,7 +207,7 @@ public final class Scheduler implements AutoCloseable {
                     LOG.atWarn().addKeyValue("kind", s.target().kind()).addKeyValue("target", s.target().name())
                         .log("run skipped: the previous run is still in flight (further skips are counted, not logged)");
                 }
-                version.incrementAndGet();
+                store.changed();
                 return;
             }
             s.endSkipStreak();
@@ -446,15 +411,8 @@ public final class Scheduler implements AutoCloseable {
             }
             TargetSnapshot previous = state.last();
             SeriesLimits.Limited limited = SeriesLimits.apply(result);
-            state.publish(new TargetSnapshot(limited.result(), System.currentTimeMillis(), seconds,
+            store.publish(state, new TargetSnapshot(limited.result(), System.currentTimeMillis(), seconds,
                 state.runs.incrementAndGet(), limited.labelValuesTruncated(), limited.seriesDropped()));
-            version.incrementAndGet();
-            countInitial(state);
-            if (waiters.get() > 0) {
-                synchronized (published) {
-                    published.notifyAll();
-                }
-            }
             logTransition(previous, result);
             return true;
         }
@@ -483,7 +441,7 @@ public final class Scheduler implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        for (TargetState s : states) {
+        for (TargetState s : store.states()) {
             s.retired = true;
             closeQuietly(s);
         }
