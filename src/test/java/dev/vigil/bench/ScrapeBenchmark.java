@@ -11,6 +11,7 @@ import dev.vigil.metrics.VigilCollector;
 import dev.vigil.probe.MetricFamily;
 import dev.vigil.probe.Probe;
 import dev.vigil.probe.ProbeKind;
+import dev.vigil.probe.TestProbeKind;
 import dev.vigil.probe.ProbeKinds;
 import dev.vigil.probe.ProbeResult;
 import dev.vigil.probe.Sample;
@@ -58,7 +59,7 @@ public final class ScrapeBenchmark {
     }
 
     /** A kind whose targets return a fixed set of samples at once. */
-    static final class BenchKind implements ProbeKind {
+    static final class BenchKind implements TestProbeKind {
         @Override
         public String name() {
             return "bench";
@@ -88,30 +89,6 @@ public final class ScrapeBenchmark {
         @Override
         public List<MetricFamily> metrics() {
             return List.of(A);
-        }
-
-        @Override
-        public List<String> reasons() {
-            return List.of();
-        }
-
-        @Override
-        public Class<?> specType() {
-            return String.class;
-        }
-
-        @Override
-        public List<String> commandLineExample() {
-            return List.of("bench");
-        }
-
-
-        @Override
-
-        public boolean inDefaultConfiguration() {
-
-            return false;
-
         }
     }
 

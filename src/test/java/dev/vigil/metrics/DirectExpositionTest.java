@@ -9,6 +9,7 @@ import dev.vigil.config.Section;
 import dev.vigil.probe.MetricFamily;
 import dev.vigil.probe.Probe;
 import dev.vigil.probe.ProbeKind;
+import dev.vigil.probe.TestProbeKind;
 import dev.vigil.probe.ProbeKinds;
 import dev.vigil.probe.ProbeResult;
 import dev.vigil.probe.Sample;
@@ -41,7 +42,7 @@ class DirectExpositionTest {
     static final MetricFamily SHARED = MetricFamily.gauge("vigil_t_cluster_size", "Shared.", "cluster");
     static final AtomicInteger RUN = new AtomicInteger();
 
-    static final class TestKind implements ProbeKind {
+    static final class TestKind implements TestProbeKind {
         @Override
         public String name() {
             return "t";
@@ -58,29 +59,6 @@ class DirectExpositionTest {
             return out.toList();
         }
 
-        @Override
-        public List<String> reasons() {
-            return List.of();
-        }
-
-        @Override
-        public Class<?> specType() {
-            return String.class;
-        }
-
-        @Override
-        public List<String> commandLineExample() {
-            return List.of("x");
-        }
-
-
-        @Override
-
-        public boolean inDefaultConfiguration() {
-
-            return false;
-
-        }
 
         @Override
         public Probe create(Target target, HostPaths hostPaths) {

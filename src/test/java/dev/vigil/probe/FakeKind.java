@@ -9,7 +9,7 @@ import java.util.function.Function;
  * A probe kind for scheduler tests: section {@code fake:} with {@code targets: [{target: NAME}]}; the probe of each
  * target is made by the function given, so a test decides what a run does (block, hang, count, fail).
  */
-final class FakeKind implements ProbeKind {
+final class FakeKind implements TestProbeKind {
     static final MetricFamily VALUE = MetricFamily.gauge("vigil_fake_value", "Test value.", "target");
     private final Function<String, Probe> probes;
 
@@ -45,29 +45,5 @@ final class FakeKind implements ProbeKind {
     @Override
     public List<MetricFamily> metrics() {
         return List.of(VALUE);
-    }
-
-    @Override
-    public List<String> reasons() {
-        return List.of();
-    }
-
-    @Override
-    public Class<?> specType() {
-        return String.class;
-    }
-
-    @Override
-    public List<String> commandLineExample() {
-        return List.of("fake");
-    }
-
-
-    @Override
-
-    public boolean inDefaultConfiguration() {
-
-        return false;
-
     }
 }
