@@ -63,7 +63,7 @@ public final class BackupKind implements ProbeKind {
 
     /** Settings of one backup set. */
     record Spec(String format, String path, Schedule schedule, long minSize, int keep, Duration settle,
-                long verifyBytesPerSecond, java.net.URI url, String location) {
+                long verifyBytesPerSecond, java.net.URI url, String location, dev.vigil.net.IpFamily ipFamily) {
     }
 
     @Override
@@ -97,7 +97,7 @@ public final class BackupKind implements ProbeKind {
                 String u = s.requiredString("url");
                 try {
                     url = java.net.URI.create(u.endsWith("/") ? u : u + "/").resolve("backup/list");
-                    if (url.getHost() == null || !url.getScheme().startsWith("http")) {
+                    if (url.getHost() == null || !List.of("http", "https").contains(url.getScheme())) {
                         throw new IllegalArgumentException();
                     }
                 } catch (IllegalArgumentException e) {
@@ -108,6 +108,11 @@ public final class BackupKind implements ProbeKind {
                 }
             } else if (s.has("url")) {
                 s.error("url", "only kind clickhouse_backup reads an API; other kinds read files at path");
+            }
+            dev.vigil.net.IpFamily family = dev.vigil.net.IpFamily.of(s.choice("ip_family", "any",
+                dev.vigil.net.IpFamily.NAMES));
+            if (s.has("ip_family") && !(clickhouse && s.has("url"))) {
+                s.error("ip_family", "applies to the url of kind clickhouse_backup only (other backups are files)");
             }
             Schedule schedule = schedule(s);
             long minSize = s.size("min_size", 1, 0, 1L << 50);
@@ -120,7 +125,7 @@ public final class BackupKind implements ProbeKind {
                 continue;
             }
             out.add(s, new Target(NAME, name, timing, new Spec(format, url != null ? url.toString() : path, schedule,
-                minSize, keep, settle, rate, url, location)));
+                minSize, keep, settle, rate, url, location, family)));
         }
         section.finish();
         return out.toList();

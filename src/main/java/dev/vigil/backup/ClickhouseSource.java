@@ -7,7 +7,6 @@ import dev.vigil.net.Reasons;
 import dev.vigil.probe.Deadline;
 import dev.vigil.probe.ProbeFailure;
 import java.io.IOException;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
@@ -43,12 +42,11 @@ final class ClickhouseSource implements BackupSource {
      */
     private List<ClickhouseBackupList.Entry> fetchClickhouseList(Deadline deadline) throws IOException, InterruptedException {
         if (http == null) {
-            http = new BoundedHttp(null);
+            http = new BoundedHttp(null, spec.ipFamily());
         }
         BoundedHttp.Answer answer;
         try {
-            answer = http.get(BoundedHttp.request(spec.url()).timeout(deadline.budget(Duration.ofHours(1))).GET().build(),
-                MAX_LIST_BYTES, deadline);
+            answer = http.get(BoundedHttp.request(spec.url()).GET(), MAX_LIST_BYTES, deadline);
         } catch (ProbeFailure f) {
             throw new ApiFailure(f.reason(), "clickhouse-backup API " + f.getMessage());
         }

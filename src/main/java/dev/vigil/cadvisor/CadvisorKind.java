@@ -3,6 +3,8 @@ package dev.vigil.cadvisor;
 import dev.vigil.config.Durations;
 import dev.vigil.config.HostPaths;
 import dev.vigil.config.Section;
+import dev.vigil.net.ClientTls;
+import dev.vigil.net.IpFamily;
 import dev.vigil.probe.MetricFamily;
 import dev.vigil.probe.Probe;
 import dev.vigil.probe.ProbeKind;
@@ -55,7 +57,12 @@ public final class CadvisorKind implements ProbeKind {
 
     /** Settings of one cAdvisor target. */
     record Spec(URI url, URI apiUrl, String source, Optional<Path> bearerTokenFile, Optional<Path> caFile, boolean insecureSkipVerify,
-                ContainerFilter filter, int maxContainers, long maxResponseBytes, Duration staleAfter) {
+                ContainerFilter filter, int maxContainers, long maxResponseBytes, Duration staleAfter,
+                Optional<Path> certFile, Optional<Path> keyFile, IpFamily ipFamily) {
+        ClientTls.Files tlsFiles() {
+            return new ClientTls.Files(caFile.orElse(null), certFile.orElse(null), keyFile.orElse(null), null, null,
+                insecureSkipVerify);
+        }
     }
 
     @Override
@@ -75,6 +82,9 @@ public final class CadvisorKind implements ProbeKind {
             String path = t.string("metrics_path", "/metrics");
             Optional<Path> token = t.readableFile("bearer_token_file");
             Optional<Path> ca = t.readableFile("ca_file");
+            Optional<Path> cert = t.readableFile("cert_file");
+            Optional<Path> key = t.readableFile("key_file");
+            IpFamily family = IpFamily.of(t.choice("ip_family", "any", IpFamily.NAMES));
             boolean insecure = t.bool("tls_insecure_skip_verify", false);
             ContainerFilter filter = ContainerFilter.read(t);
             int max = t.integer("max_containers", 500, 1, MAX_CONTAINERS);
@@ -99,10 +109,32 @@ public final class CadvisorKind implements ProbeKind {
                 t.error("metrics_path", "must start with /");
                 continue;
             }
+            if (t.has("cert_file") != t.has("key_file")) {
+                t.error(t.has("cert_file") ? "key_file" : "cert_file", "cert_file and key_file go together");
+                continue;
+            }
+            boolean https = "https".equals(base.getScheme());
+            for (String k : List.of("ca_file", "cert_file", "key_file")) {
+                if (t.has(k) && !https) {
+                    t.error(k, "TLS files need an https:// target");
+                }
+            }
+            if (!https && (t.has("ca_file") || t.has("cert_file"))) {
+                continue;
+            }
             URI url = base.resolve(path);
             URI apiUrl = base.resolve(CadvisorApi.PATH);
-            out.add(t, new Target(NAME, name, timing, new Spec(url, apiUrl, source, token, ca, insecure, filter, max, maxBytes,
-                staleAfter)));
+            Spec spec = new Spec(url, apiUrl, source, token, ca, insecure, filter, max, maxBytes, staleAfter, cert, key,
+                family);
+            if (https && (ca.isPresent() || cert.isPresent())) {
+                try {
+                    ClientTls.load(spec.tlsFiles());
+                } catch (ClientTls.Unusable e) {
+                    t.error(cert.isPresent() ? "cert_file" : "ca_file", e.getMessage());
+                    continue;
+                }
+            }
+            out.add(t, new Target(NAME, name, timing, spec));
         }
         section.finish();
         return out.toList();

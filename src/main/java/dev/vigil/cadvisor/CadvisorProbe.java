@@ -13,8 +13,6 @@ import dev.vigil.probe.ProbeResult;
 import dev.vigil.probe.Sample;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.http.HttpRequest;
-import java.net.http.HttpTimeoutException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,8 +43,7 @@ final class CadvisorProbe implements Probe {
     CadvisorProbe(String target, CadvisorKind.Spec spec, Duration interval) {
         this.target = target;
         this.spec = spec;
-        this.tls = new ClientTls(new ClientTls.Files(spec.caFile().orElse(null), null, null, null, null,
-            spec.insecureSkipVerify()));
+        this.tls = new ClientTls(spec.tlsFiles());
         // a container gone for longer than this is forgotten (restart counting starts again if it comes back)
         this.tracker = new ContainerTracker(Math.max(Duration.ofHours(1).toMillis(), interval.toMillis() * 10));
     }
@@ -169,14 +166,13 @@ final class CadvisorProbe implements Probe {
     }
 
     private CadvisorResponse fetchMetrics(Deadline deadline) throws ProbeFailure, InterruptedException {
-        HttpRequest.Builder request = BoundedHttp.request(spec.url()).GET()
+        BoundedHttp.Request request = BoundedHttp.request(spec.url()).GET()
             .header("Accept", "text/plain;version=0.0.4");
         return fetch(request, deadline, body -> CadvisorResponse.read(body, spec.maxResponseBytes(), MAX_CGROUPS));
     }
 
     private CadvisorResponse fetchApi(Deadline deadline) throws ProbeFailure, InterruptedException {
-        HttpRequest.Builder request = BoundedHttp.request(spec.apiUrl())
-            .method("GET", HttpRequest.BodyPublishers.ofString(CadvisorApi.REQUEST_BODY))
+        BoundedHttp.Request request = BoundedHttp.request(spec.apiUrl()).method("GET", CadvisorApi.REQUEST_BODY)
             .header("Content-Type", "application/json").header("Accept", "application/json");
         return fetch(request, deadline, body -> {
             BoundedInputStream bounded = new BoundedInputStream(body, spec.maxResponseBytes());
@@ -186,15 +182,15 @@ final class CadvisorProbe implements Probe {
         });
     }
 
-    private CadvisorResponse fetch(HttpRequest.Builder request, Deadline deadline, BodyReader reader)
+    private CadvisorResponse fetch(BoundedHttp.Request request, Deadline deadline, BodyReader reader)
         throws ProbeFailure, InterruptedException {
-        request.timeout(deadline.budget(Duration.ofHours(1))).header("Accept-Encoding", "gzip");
+        request.header("Accept-Encoding", "gzip");
         if (spec.bearerTokenFile().isPresent()) {
             // re-read every poll: projected service-account tokens rotate
             BoundedHttp.bearer(request, readToken(spec.bearerTokenFile().get()),
                 "bearer_token_file " + spec.bearerTokenFile().get());
         }
-        HttpRequest built = request.build();
+        BoundedHttp.Request built = request;
         // the transport's cap: a gzip body is at most as large as what it unpacks to, which the readers bound
         try (BoundedHttp.Streamed response = client().open(built, spec.maxResponseBytes(), deadline)) {
             if (response.status() != 200) {
@@ -210,7 +206,7 @@ final class CadvisorProbe implements Probe {
                 + " bytes)");
         } catch (java.util.zip.ZipException e) {
             throw new ProbeFailure(Reasons.BAD_RESPONSE, "corrupt gzip body: " + e.getMessage());
-        } catch (HttpTimeoutException e) {
+        } catch (java.net.SocketTimeoutException e) {
             throw new ProbeFailure(Reasons.TIMEOUT, "body not received within the timeout");
         } catch (IOException e) {
             if (deadline.expired()) {
@@ -224,14 +220,14 @@ final class CadvisorProbe implements Probe {
     private BoundedHttp client() throws ProbeFailure {
         if (!"https".equals(spec.url().getScheme())) {
             if (client == null) {
-                client = new BoundedHttp(null);
+                client = new BoundedHttp(null, spec.ipFamily());
             }
             return client;
         }
         try {
             ClientTls.Current c = tls.current();
             if (c.changed() || client == null) {
-                client = new BoundedHttp(c.context());
+                client = new BoundedHttp(c.context(), spec.ipFamily());
             }
             return client;
         } catch (ClientTls.Unusable e) {

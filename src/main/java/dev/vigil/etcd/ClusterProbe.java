@@ -105,13 +105,13 @@ final class ClusterProbe implements Probe {
     private void prepareClient(List<Sample> samples, Map<String, String> details) throws ClientTls.Unusable {
         if (!tlsNeeded) {
             if (http == null) {
-                http = new EtcdHttp(null);
+                http = new EtcdHttp(null, spec.ipFamily());
             }
             return;
         }
         ClientTls.Current c = tls.current();
         if (c.changed() || http == null) {
-            http = new EtcdHttp(c.context());
+            http = new EtcdHttp(c.context(), spec.ipFamily());
             sslContext = c.context();
         }
         c.clientCertificate().ifPresent(cert -> {

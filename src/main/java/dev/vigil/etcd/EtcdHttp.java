@@ -2,10 +2,10 @@ package dev.vigil.etcd;
 
 import dev.vigil.net.BadResponse;
 import dev.vigil.net.BoundedHttp;
+import dev.vigil.net.IpFamily;
 import dev.vigil.probe.ProbeFailure;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpRequest;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -15,36 +15,37 @@ import javax.net.ssl.SSLContext;
 /**
  * etcd over the shared {@link BoundedHttp} client: the JSON gateway ({@code POST /v3/...}) and the plain pages
  * ({@code /health}, {@code /metrics}). Every request is asynchronous with its own timeout, so members are asked in
- * parallel and a member that hangs costs its deadline, not a thread; every body is bounded.
+ * parallel and a member that hangs costs its deadline; every body is bounded.
  */
 final class EtcdHttp {
     static final int MAX_JSON_BYTES = 1 << 20;
 
     private final BoundedHttp http;
 
-    EtcdHttp(SSLContext ssl) {
-        http = new BoundedHttp(ssl);
+    EtcdHttp(SSLContext ssl, IpFamily family) {
+        http = new BoundedHttp(ssl, family);
     }
 
     /** POSTs {@code json} to the gateway path; completes with the answer whatever its status. */
     CompletableFuture<BoundedHttp.Answer> post(URI base, String path, String json, Duration timeout) {
-        HttpRequest req = BoundedHttp.request(base.resolve(path)).timeout(timeout)
-            .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build();
+        BoundedHttp.Request req = BoundedHttp.request(base.resolve(path)).header("Content-Type", "application/json")
+            .POST(json);
         return http.send(req, MAX_JSON_BYTES, timeout);
     }
 
     CompletableFuture<BoundedHttp.Answer> get(URI base, String path, Duration timeout) {
-        return http.send(BoundedHttp.request(base.resolve(path)).timeout(timeout).GET().build(), MAX_JSON_BYTES, timeout);
+        return http.send(BoundedHttp.request(base.resolve(path)).GET(), MAX_JSON_BYTES, timeout);
     }
 
     /** GETs {@code /metrics}, parsing it as it arrives; non-200 answers complete with a {@link BadResponse}. */
     CompletableFuture<MetricsPage> metrics(URI base, Duration timeout) {
-        HttpRequest req = BoundedHttp.request(base.resolve("/metrics")).timeout(timeout)
-            .header("Accept", "text/plain;version=0.0.4").GET().build();
-        return http.send(req, info -> info.statusCode() == 200 ? new PageSink() : new Discard(), timeout)
+        BoundedHttp.Request req = BoundedHttp.request(base.resolve("/metrics"))
+            .header("Accept", "text/plain;version=0.0.4").GET();
+        return http.send(req, info -> info.status() == 200 ? new PageSink() : new Discard(), MetricsPage.MAX_BYTES + 1L,
+                timeout)
             .thenApply(r -> {
-                if (r.statusCode() != 200) {
-                    throw new CompletionException(new BadResponse("GET /metrics answered HTTP " + r.statusCode()));
+                if (r.status() != 200) {
+                    throw new CompletionException(new BadResponse("GET /metrics answered HTTP " + r.status()));
                 }
                 return r.body();
             });
@@ -64,9 +65,8 @@ final class EtcdHttp {
 
         @Override
         public void accept(ByteBuffer chunk) throws BadResponse {
-            byte[] b = new byte[chunk.remaining()];
-            chunk.get(b);
-            parser.feed(b, 0, b.length);
+            parser.feed(chunk.array(), chunk.arrayOffset() + chunk.position(), chunk.remaining());
+            chunk.position(chunk.limit());
         }
 
         @Override

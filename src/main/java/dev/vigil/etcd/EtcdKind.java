@@ -2,6 +2,7 @@ package dev.vigil.etcd;
 
 import dev.vigil.config.HostPaths;
 import dev.vigil.config.Section;
+import dev.vigil.net.IpFamily;
 import dev.vigil.probe.CommandLineYaml;
 import dev.vigil.probe.MetricFamily;
 import dev.vigil.probe.Probe;
@@ -56,8 +57,9 @@ public final class EtcdKind implements ProbeKind {
      * @param ca        CA bundle to verify the members (null: the JDK's trust store)
      * @param cert      client certificate (null: none)
      * @param key       its key (null when cert is null)
+     * @param ipFamily  which of the endpoints' addresses to use, in which order
      */
-    record Spec(String mode, List<URI> endpoints, Path ca, Path cert, Path key) {
+    record Spec(String mode, List<URI> endpoints, Path ca, Path cert, Path key, IpFamily ipFamily) {
         boolean cluster() {
             return CLUSTER.equals(mode);
         }
@@ -91,6 +93,7 @@ public final class EtcdKind implements ProbeKind {
         }
         String name = c.string("name", k3s ? K3S : endpointTexts.isEmpty() ? "" : endpointTexts.get(0));
         Timing timing = Timing.read(c, sectionTiming);
+        IpFamily family = IpFamily.of(c.choice("ip_family", "any", IpFamily.NAMES));
         boolean k3sFiles = k3s && mode.equals(CLUSTER);
         List<String> missing = new ArrayList<>();
         Path ca = file(c, "ca_file", k3sFiles ? K3S_CA : null, missing);
@@ -136,7 +139,7 @@ public final class EtcdKind implements ProbeKind {
         if (!ok || name.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new Target(NAME, name, timing, new Spec(mode, List.copyOf(endpoints), ca, cert, key)));
+        return Optional.of(new Target(NAME, name, timing, new Spec(mode, List.copyOf(endpoints), ca, cert, key, family)));
     }
 
     /** A file key, or the preset's file (which must then be readable: the user asked for cluster mode on k3s). */

@@ -3,7 +3,7 @@ package dev.vigil.etcd;
 import dev.vigil.probe.MetricFamily;
 import java.util.List;
 
-/** Every metric of kind {@code etcd}, in one place: the README, the golden output and the probes name these. */
+/** Every metric of kind {@code etcd}, in one place: this package's README.md, the golden output and the probes name these. */
 final class EtcdMetrics {
     private EtcdMetrics() {
     }

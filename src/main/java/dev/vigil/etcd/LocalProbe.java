@@ -39,7 +39,7 @@ final class LocalProbe implements Probe {
                 ssl = null; // reported at configuration time; the handshake will then fail with handshake_failed
             }
         }
-        this.http = new EtcdHttp(ssl);
+        this.http = new EtcdHttp(ssl, spec.ipFamily());
     }
 
     @Override

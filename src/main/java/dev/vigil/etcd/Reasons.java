@@ -1,7 +1,7 @@
 package dev.vigil.etcd;
 
 /**
- * The bounded {@code reason} values of kind {@code etcd} (documented in README.md): the common ones of the net layer
+ * The bounded {@code reason} values of kind {@code etcd} (documented in this package's README.md): the common ones of the net layer
  * ({@link dev.vigil.net.Reasons}) and etcd's own verdicts.
  */
 final class Reasons {

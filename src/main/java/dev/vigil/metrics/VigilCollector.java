@@ -74,7 +74,7 @@ public final class VigilCollector implements MultiCollector {
     static final MetricFamily INTERNAL_ERRORS = MetricFamily.counter("vigil_scheduler_internal_errors_total",
         "Failures inside the scheduler itself (not of a probe), each also logged.");
     static final MetricFamily LABELS_TRUNCATED = MetricFamily.gauge("vigil_probe_label_values_truncated",
-        "Label values of the target's latest run cut to the length limit (see README, limits).", "kind", "target");
+        "Label values of the target's latest run cut to the length limit (" + dev.vigil.probe.SeriesLimits.MAX_LABEL_VALUE_LENGTH + " characters).", "kind", "target");
     static final MetricFamily SERIES_DROPPED = MetricFamily.gauge("vigil_probe_series_dropped",
         "Series of the target's latest run left out because of the per-target series limit.", "kind", "target");
 

@@ -6,8 +6,8 @@ import java.util.Map;
 /**
  * The {@code reason} values every kind that connects shares, with their meaning: one word for one failure whichever
  * kind saw it, so an alert or a dashboard written on {@code reason="connect_refused"} works for tcp, tls, etcd,
- * cAdvisor and clickhouse-backup alike. Each kind's own reasons stay with the kind. Documented in README.md
- * ("Common reasons"), from {@link #COMMON}.
+ * cAdvisor and clickhouse-backup alike. Each kind's own reasons stay with the kind. Documented in the probe
+ * reference ({@code src/main/java/dev/vigil/probe/README.md}, "Common reasons"), from {@link #COMMON}.
  */
 public final class Reasons {
     private Reasons() {
@@ -29,7 +29,7 @@ public final class Reasons {
     public static final String BAD_RESPONSE = "bad_response";
     public static final String TOO_LARGE = "too_large";
 
-    /** Every common reason and what it means, in the order README.md lists them. */
+    /** Every common reason and what it means, in the order the probe reference lists them. */
     public static final Map<String, String> COMMON = common();
 
     private static Map<String, String> common() {

@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * The declaration of one metric a probe kind exports: name, type, help and label names. Kinds keep theirs as
- * constants in one class, so the README, the golden files and the code name the same things.
+ * constants in one class, so the kind's reference (the README.md of its package), the golden files and the code name the same things.
  */
 public record MetricFamily(String name, Type type, String help, List<String> labelNames) {
     public enum Type { GAUGE, COUNTER, INFO }

@@ -1,6 +1,7 @@
 package dev.vigil.backup;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockserver.model.HttpRequest.request;
 import static org.mockserver.model.HttpResponse.response;
@@ -97,6 +98,24 @@ class ClickhouseBackupTest {
         assertEquals("no_backup", r.reason(), "an API with no backup at all: overdue, not absent");
         assertTrue(BackupProbeTest.values(r).get("vigil_backup_overdue_seconds") > 0);
         assertEquals("connect_refused", runAgainst("http://127.0.0.1:1").reason());
+    }
+
+    @Test
+    void ipFamilyChoosesTheApiAddressAndIsRefusedForFileBackups() throws Exception {
+        serve(LIST);
+        String url = "http://localhost:" + mock.getPort();
+        // MockServer listens on every address: ip4 reaches it through localhost's IPv4 address
+        String yaml = "backups:\n  sets:\n    - {name: ch, kind: clickhouse_backup, url: \"" + url
+            + "\", every: 24h, ip_family: ip4}\n";
+        Target t = new ConfigLoader(ProbeKinds.builtIn(), HostPaths.HOST).parse("b.yml", yaml).targets().get(0);
+        assertEquals(dev.vigil.net.IpFamily.IP4, t.spec(BackupKind.Spec.class).ipFamily());
+        ProbeResult r = new BackupKind(Clock.fixed(Instant.parse("2026-11-21T03:00:00Z"), ZoneOffset.UTC))
+            .create(t, HostPaths.HOST).run(Deadline.after(Duration.ofSeconds(5)));
+        assertFalse(r.reason().startsWith("connect_") || r.reason().equals("dns"), r.reason() + ": " + r.message());
+        dev.vigil.config.ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(
+            dev.vigil.config.ConfigException.class, () -> new ConfigLoader(ProbeKinds.builtIn(), HostPaths.HOST).parse(
+                "b.yml", "backups:\n  sets:\n    - {name: db, kind: pg_dump, path: /srv/x.dump, every: 24h, ip_family: ip6}\n"));
+        assertTrue(e.getMessage().contains("ip_family: applies to the url of kind clickhouse_backup only"), e.getMessage());
     }
 
     /** A local backup directory as clickhouse-backup writes it: one directory per backup, its metadata.json inside. */

@@ -68,6 +68,34 @@ class EtcdKindTest {
     }
 
     @Test
+    void ipFamilyPicksTheAddressOfANamedEndpoint() throws Exception {
+        java.net.InetAddress[] localhost = java.net.InetAddress.getAllByName("localhost");
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.util.Arrays.stream(localhost)
+            .anyMatch(a -> a instanceof java.net.Inet4Address), "localhost has no IPv4 address on this machine");
+        // a listener on IPv4 loopback only, answering every request with 404
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+            new java.net.InetSocketAddress(java.net.InetAddress.getByName("127.0.0.1"), 0), 4);
+        server.createContext("/", x -> {
+            x.sendResponseHeaders(404, -1);
+            x.close();
+        });
+        server.start();
+        try {
+            String endpoint = "http://localhost:" + server.getAddress().getPort();
+            ProbeRuns.Run v4 = ProbeRuns.run(ProbeRuns.probe("etcd: {clusters: [{name: x, ip_family: ip4, endpoints: [\""
+                + endpoint + "\"]}]}"), Duration.ofSeconds(2));
+            assertFalse(v4.result().reason().startsWith("connect_") || v4.result().reason().equals(dev.vigil.net.Reasons.DNS),
+                "ip4 reaches the IPv4 listener: " + v4);
+            ProbeRuns.Run v6 = ProbeRuns.run(ProbeRuns.probe("etcd: {clusters: [{name: x, ip_family: ip6, endpoints: [\""
+                + endpoint + "\"]}]}"), Duration.ofSeconds(2));
+            assertTrue(v6.result().reason().startsWith("connect_") || v6.result().reason().equals(dev.vigil.net.Reasons.DNS),
+                "ip6 does not use the IPv4 address (nothing listens on ::1, or localhost has no IPv6 address): " + v6);
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
     void k3sPresetInClusterModeReadsK3sFilesUnderTheRootfs(@TempDir Path rootfs) throws Exception {
         Path tls = rootfs.resolve(EtcdKind.K3S_TLS_DIR.substring(1));
         Files.createDirectories(tls);
