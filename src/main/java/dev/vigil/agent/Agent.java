@@ -16,7 +16,15 @@ import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.context.event.ApplicationEventListener;
 import io.micronaut.runtime.server.event.ServerStartupEvent;
-import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmBufferPoolMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmClassLoadingMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmCompilationMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmGarbageCollectorMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmMemoryMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmMemoryPoolAllocationMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmRuntimeInfoMetric;
+import io.prometheus.metrics.instrumentation.jvm.JvmThreadsMetrics;
+import io.prometheus.metrics.instrumentation.jvm.ProcessMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import jakarta.annotation.PreDestroy;
 import java.nio.file.Path;
@@ -118,7 +126,7 @@ public final class Agent implements AutoCloseable, ApplicationEventListener<Serv
                         }
                         scheduler.apply(initial);
                     }
-                    JvmMetrics.builder().register(registry);
+                    registerJvmMetrics(registry);
                     LOG.atInfo().addKeyValue("config", initial.source()).addKeyValue("targets", initial.targets().size())
                         .addKeyValue("version", build.version()).log("agent started");
                 } catch (RuntimeException | Error e) {
@@ -129,6 +137,23 @@ public final class Agent implements AutoCloseable, ApplicationEventListener<Serv
         } catch (RejectedExecutionException closed) {
             // closed before the server started
         }
+    }
+
+    /**
+     * The client library's JVM and process metrics, except the native-memory ones: they exist only with Native Memory
+     * Tracking on (the launcher leaves it off), and finding that out starts the platform MBean server and the
+     * diagnostic commands, which cost the first scrape after start about 200 ms.
+     */
+    static void registerJvmMetrics(io.prometheus.metrics.model.registry.PrometheusRegistry registry) {
+        JvmThreadsMetrics.builder().register(registry);
+        JvmBufferPoolMetrics.builder().register(registry);
+        JvmClassLoadingMetrics.builder().register(registry);
+        JvmCompilationMetrics.builder().register(registry);
+        JvmGarbageCollectorMetrics.builder().register(registry);
+        JvmMemoryPoolAllocationMetrics.builder().register(registry);
+        JvmMemoryMetrics.builder().register(registry);
+        JvmRuntimeInfoMetric.builder().register(registry);
+        ProcessMetrics.builder().register(registry);
     }
 
     private VigilConfig load() throws ConfigException {
