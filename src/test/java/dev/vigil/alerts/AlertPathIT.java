@@ -354,15 +354,8 @@ class AlertPathIT {
     }
 
     /** The shipped rules with every {@code for:} shortened to 2s; nothing else changes. */
-    @SuppressWarnings("unchecked")
     static String rulesCopy() throws IOException {
-        Map<String, Object> doc = (Map<String, Object>) AlertRules.yaml(AlertRules.RULES);
-        for (Map<String, Object> group : (List<Map<String, Object>>) doc.get("groups")) {
-            for (Map<String, Object> rule : (List<Map<String, Object>>) group.get("rules")) {
-                rule.computeIfPresent("for", (k, v) -> "2s");
-            }
-        }
-        return dump(doc);
+        return AlertRules.withFor(alert -> "2s");
     }
 
     /** The example Alertmanager configuration with the receivers at MockServer and 1s group waits. */

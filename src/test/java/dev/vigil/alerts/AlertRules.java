@@ -10,9 +10,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -76,6 +78,27 @@ public final class AlertRules {
             }
         }
         return rules;
+    }
+
+    /**
+     * The shipped rules as a real Prometheus in a test loads them: each alert's {@code for:} set to
+     * {@code forOf.apply(alertName)} (kept where that is null; an alert without {@code for:} gets none), nothing else
+     * changed, so only time differs from what users load.
+     */
+    @SuppressWarnings("unchecked")
+    public static String withFor(Function<String, String> forOf) throws IOException {
+        Map<String, Object> doc = (Map<String, Object>) yaml(RULES);
+        for (Map<String, Object> group : (List<Map<String, Object>>) doc.get("groups")) {
+            for (Map<String, Object> rule : (List<Map<String, Object>>) group.get("rules")) {
+                if (rule.get("alert") instanceof String name && rule.containsKey("for") && forOf.apply(name) != null) {
+                    rule.put("for", forOf.apply(name));
+                }
+            }
+        }
+        DumperOptions o = new DumperOptions();
+        o.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
+        o.setWidth(4096);
+        return new Yaml(o).dump(doc);
     }
 
     public static List<Rule> alerts() throws IOException {

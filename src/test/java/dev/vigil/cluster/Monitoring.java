@@ -3,6 +3,7 @@ package dev.vigil.cluster;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import dev.vigil.alerts.AlertRules;
 import dev.vigil.it.AgentProcess;
 import dev.vigil.it.Tools;
 import java.io.IOException;
@@ -187,17 +188,8 @@ final class Monitoring implements AutoCloseable {
         return (Map<String, Object>) new Yaml(new LoaderOptions()).load(Files.readString(file));
     }
 
-    @SuppressWarnings("unchecked")
     static String rulesCopy() throws IOException {
-        Map<String, Object> doc = yaml(RULES);
-        for (Map<String, Object> group : (List<Map<String, Object>>) doc.get("groups")) {
-            for (Map<String, Object> rule : (List<Map<String, Object>>) group.get("rules")) {
-                if (!(rule.get("alert") instanceof String name && SHIPPED_FOR.contains(name))) {
-                    rule.computeIfPresent("for", (k, v) -> FOR);
-                }
-            }
-        }
-        return dump(doc);
+        return AlertRules.withFor(alert -> SHIPPED_FOR.contains(alert) ? null : FOR);
     }
 
     @SuppressWarnings("unchecked")
