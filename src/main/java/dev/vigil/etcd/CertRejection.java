@@ -1,6 +1,11 @@
 package dev.vigil.etcd;
 
+import dev.vigil.net.Dialer;
+import dev.vigil.net.IpFamily;
+import dev.vigil.probe.Deadline;
+import dev.vigil.probe.ProbeFailure;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.net.URI;
@@ -21,11 +26,25 @@ final class CertRejection {
     private CertRejection() {
     }
 
-    /** The TLS alert the server sends about our certificate, if it sends one within {@code timeout}. */
-    static Optional<String> alert(SSLContext context, URI endpoint, Duration timeout) {
+    /**
+     * The TLS alert the server sends about our certificate, if it sends one within {@code timeout}; the endpoint's
+     * first address of {@code family} is asked, as the requests do.
+     */
+    static Optional<String> alert(SSLContext context, URI endpoint, IpFamily family, Duration timeout) {
         int ms = (int) Math.max(1, timeout.toMillis());
+        String host = endpoint.getHost().startsWith("[") ? endpoint.getHost().substring(1, endpoint.getHost().length() - 1)
+            : endpoint.getHost();
+        InetAddress address;
+        try {
+            address = Dialer.resolve(host, family, Deadline.after(timeout), Dialer.SYSTEM).get(0);
+        } catch (ProbeFailure e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
         try (SSLSocket s = (SSLSocket) context.getSocketFactory().createSocket()) {
-            s.connect(new InetSocketAddress(endpoint.getHost(), endpoint.getPort()), ms);
+            s.connect(new InetSocketAddress(address, endpoint.getPort()), ms);
             s.setSoTimeout(ms);
             SSLParameters p = s.getSSLParameters();
             p.setEndpointIdentificationAlgorithm("HTTPS");

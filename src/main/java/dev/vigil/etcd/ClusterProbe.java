@@ -92,7 +92,8 @@ final class ClusterProbe implements Probe {
         }
         for (URI endpoint : spec.endpoints()) {
             if ("https".equals(endpoint.getScheme()) && !deadline.expired()) {
-                Optional<String> alert = CertRejection.alert(sslContext, endpoint, Budgets.forRequests(deadline));
+                Optional<String> alert = CertRejection.alert(sslContext, endpoint, spec.ipFamily(),
+                    Budgets.forRequests(deadline));
                 if (alert.isPresent()) {
                     return new ProbeFailure(Reasons.AUTH_REJECTED, endpoint
                         + ": the server rejected the client certificate (TLS alert " + alert.get() + ")");
