@@ -31,7 +31,7 @@ public final class Exposition {
 
     private final PrometheusRegistry registry;
     private final VigilCollector vigil;
-    private final ByteBufAllocator alloc;
+    private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
     private final ExpositionFormats formats = ExpositionFormats.init();
 
     /** A rendered scrape. Its content holds buffers: whoever takes the body releases it (the server, once sent). */
@@ -59,7 +59,6 @@ public final class Exposition {
     public Exposition(PrometheusRegistry registry, VigilCollector vigil) {
         this.registry = registry;
         this.vigil = vigil;
-        this.alloc = vigil != null ? vigil.allocator() : ByteBufAllocator.DEFAULT;
     }
 
     public Body render(String accept, String acceptEncoding) throws IOException {

@@ -315,7 +315,7 @@ final class SeriesText {
                 }
                 p.reset(family(f));
                 byName.put(f.name(), p);
-            } else if (!p.family.family().equals(f)) {
+            } else if (p.family.family() != f && !p.family.family().equals(f)) {
                 VigilCollector.declaredTwice(f.name());
                 return;
             }

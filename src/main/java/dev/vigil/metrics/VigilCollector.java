@@ -96,7 +96,7 @@ public final class VigilCollector implements MultiCollector {
         this.scheduler = scheduler;
         this.reloadStatus = reloadStatus;
         this.build = build;
-        this.targets = new TargetsText(scheduler, allocator());
+        this.targets = new TargetsText(scheduler, ByteBufAllocator.DEFAULT);
     }
 
     @Override
@@ -199,11 +199,6 @@ public final class VigilCollector implements MultiCollector {
      */
     TargetsText.Part targetText(boolean openMetrics, boolean deflated) {
         return targets.get(openMetrics, deflated);
-    }
-
-    /** Where the direct rendering takes its buffers. */
-    ByteBufAllocator allocator() {
-        return ByteBufAllocator.DEFAULT;
     }
 
     /** Samples grouped by family, in first-seen order; a repeated label set keeps its first value. */
