@@ -1,5 +1,10 @@
 package dev.vigil.metrics;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -7,11 +12,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.zip.CRC32;
-import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -19,57 +21,32 @@ import java.util.zip.GZIPOutputStream;
  * Prometheus text format 0.0.4 (the protobuf format is not offered), gzip-compressed when the client accepts it.
  *
  * <p>The agent's own collector ({@link VigilCollector}, most of the series) is rendered by itself, straight to text,
- * with every target's lines cached until its result changes; the rest of the registry (JVM and web metrics) goes
- * through the Prometheus client's writers. Compressed, the answer is one gzip member whose deflate stream is made
- * of independently compressed segments (each ends with a full flush), so the targets' segment is compressed once
- * per change and reused.
+ * with every target's lines cached until its result changes ({@link TargetsText}); the rest of the registry (JVM and
+ * web metrics) goes through the Prometheus client's writers. The body is a composite of direct buffers handed to the
+ * server as they are: the few kilobytes rendered at each scrape, and the targets' text (or its compressed segment,
+ * see {@link GzipSegments}) shared with other scrapes while no result changes.
  */
 public final class Exposition {
     private static final byte[] EOF = "# EOF\n".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] GZIP_HEADER = {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, (byte) 0xff};
-    private static final int LEVEL = 1;
 
     private final PrometheusRegistry registry;
     private final VigilCollector vigil;
+    private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
     private final ExpositionFormats formats = ExpositionFormats.init();
 
-    /** A rendered scrape: its parts, to be sent one after the other. */
-    public record Body(List<byte[]> parts, String contentType, boolean gzipped) {
-        public Body {
-            parts = List.copyOf(parts);
-        }
-
-        /** The whole body in one array (a copy; the server sends {@link #parts()}). */
+    /** A rendered scrape. Its content holds buffers: whoever takes the body releases it (the server, once sent). */
+    public record Body(ByteBuf content, String contentType, boolean gzipped) {
+        /** Reads the whole body into an array and releases it: once, for tests and tools. */
         public byte[] bytes() {
-            if (parts.size() == 1) {
-                return parts.get(0);
+            try {
+                return ByteBufUtil.getBytes(content);
+            } finally {
+                content.release();
             }
-            ByteArrayOutputStream out = new ByteArrayOutputStream(length());
-            parts.forEach(out::writeBytes);
-            return out.toByteArray();
         }
 
         public int length() {
-            return parts.stream().mapToInt(p -> p.length).sum();
-        }
-    }
-
-    /** Cached text with its compressed form, computed once when first asked. */
-    static final class Segment {
-        final byte[] text;
-        private volatile byte[] deflated;
-
-        Segment(byte[] text) {
-            this.text = text;
-        }
-
-        byte[] deflated() {
-            byte[] d = deflated;
-            if (d == null) {
-                d = deflate(text, false);
-                deflated = d;
-            }
-            return d;
+            return content.readableBytes();
         }
     }
 
@@ -93,7 +70,7 @@ public final class Exposition {
             try (OutputStream out = gzip ? new GZIPOutputStream(buffer, 8192) : buffer) {
                 writer.write(out, registry.scrape());
             }
-            return new Body(List.of(buffer.toByteArray()), writer.getContentType(), gzip);
+            return new Body(Unpooled.wrappedBuffer(buffer.toByteArray()), writer.getContentType(), gzip);
         }
         ByteArrayOutputStream head = new ByteArrayOutputStream(16 * 1024);
         writer.write(head, registry.scrape());
@@ -105,55 +82,44 @@ public final class Exposition {
         head.reset();
         head.write(others, 0, othersLength);
         head.write(vigil.agentText(openMetrics));
-        byte[] first = head.toByteArray();
-        Segment targets = vigil.targetText(openMetrics);
-        byte[] last = openMetrics ? EOF : new byte[0];
-        if (!gzip) {
-            return new Body(List.of(first, targets.text, last), writer.getContentType(), false);
-        }
-        CRC32 crc = new CRC32();
-        crc.update(first);
-        crc.update(targets.text);
-        crc.update(last);
-        long size = (long) first.length + targets.text.length + last.length;
-        byte[] trailer = new byte[8];
-        writeIntLe(trailer, 0, (int) crc.getValue());
-        writeIntLe(trailer, 4, (int) size);
-        List<byte[]> parts = new ArrayList<>(List.of(GZIP_HEADER, deflate(first, false), targets.deflated(),
-            deflate(last, true), trailer));
-        return new Body(parts, writer.getContentType(), true);
-    }
-
-    /** Raw deflate of {@code data} from an empty dictionary, ending with a full flush, or finished when last. */
-    static byte[] deflate(byte[] data, boolean finish) {
-        Deflater d = new Deflater(LEVEL, true);
+        ByteBuf first = Unpooled.wrappedBuffer(head.toByteArray());
+        ByteBuf last = Unpooled.wrappedBuffer(openMetrics ? EOF : new byte[0]);
+        // what is rendered at this scrape goes around the targets' part, in direct buffers too
+        ByteBuf before = alloc.directBuffer(first.readableBytes() + GzipSegments.HEADER.length);
+        ByteBuf after = alloc.directBuffer(64);
+        TargetsText.Part targets = null;
         try {
-            d.setInput(data);
-            ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, data.length / 4));
-            byte[] buf = new byte[64 * 1024];
-            if (finish) {
-                d.finish();
-                while (!d.finished()) {
-                    out.write(buf, 0, d.deflate(buf, 0, buf.length, Deflater.NO_FLUSH));
-                }
+            if (gzip) {
+                before.writeBytes(GzipSegments.HEADER);
+                GzipSegments.deflate(first, before, false);
+                GzipSegments.deflate(last, after, true);
             } else {
-                int n;
-                do {
-                    n = d.deflate(buf, 0, buf.length, Deflater.FULL_FLUSH);
-                    out.write(buf, 0, n);
-                } while (n == buf.length);
+                before.writeBytes(first);
+                after.writeBytes(last);
             }
-            return out.toByteArray();
-        } finally {
-            d.end();
+            targets = vigil.targetText(openMetrics, gzip);
+            if (gzip) {
+                int crc = GzipSegments.combine(crc(first), targets.crc(), targets.length());
+                crc = GzipSegments.combine(crc, crc(last), last.readableBytes());
+                after.writeIntLE(crc);
+                after.writeIntLE((int) ((long) first.readableBytes() + targets.length() + last.readableBytes()));
+            }
+        } catch (RuntimeException | Error e) {
+            before.release();
+            after.release();
+            if (targets != null) {
+                targets.content().release();
+            }
+            throw e;
         }
+        CompositeByteBuf body = alloc.compositeDirectBuffer(3).addComponents(true, before, targets.content(), after);
+        return new Body(body, writer.getContentType(), gzip);
     }
 
-    private static void writeIntLe(byte[] b, int at, int v) {
-        b[at] = (byte) v;
-        b[at + 1] = (byte) (v >>> 8);
-        b[at + 2] = (byte) (v >>> 16);
-        b[at + 3] = (byte) (v >>> 24);
+    private static int crc(ByteBuf b) {
+        CRC32 crc = new CRC32();
+        crc.update(b.nioBuffer());
+        return (int) crc.getValue();
     }
 
     private static boolean endsWith(byte[] a, byte[] suffix) {

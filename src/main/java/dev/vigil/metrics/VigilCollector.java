@@ -5,6 +5,7 @@ import dev.vigil.probe.Sample;
 import dev.vigil.probe.Scheduler;
 import dev.vigil.probe.TargetSnapshot;
 import dev.vigil.probe.TargetState;
+import io.netty.buffer.ByteBufAllocator;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
@@ -95,6 +96,7 @@ public final class VigilCollector implements MultiCollector {
         this.scheduler = scheduler;
         this.reloadStatus = reloadStatus;
         this.build = build;
+        this.targets = new TargetsText(scheduler, ByteBufAllocator.DEFAULT);
     }
 
     @Override
@@ -130,7 +132,7 @@ public final class VigilCollector implements MultiCollector {
      * The series of one target, for both scrape paths: its counters always; once it ran, whether its component is
      * present; when present, its verdict, timings, cut counts and its kind's samples.
      */
-    private static void targetSamples(String kind, String name, TargetSnapshot last, long skipped,
+    static void targetSamples(String kind, String name, TargetSnapshot last, long skipped,
                                       Map<String, Long> failures, java.util.function.Consumer<Sample> out) {
         failures.forEach((reason, count) -> out.accept(FAILURES.sample(count, kind, name, reason)));
         out.accept(SKIPPED.sample(skipped, kind, name));
@@ -158,27 +160,7 @@ public final class VigilCollector implements MultiCollector {
 
     // ---- direct text rendering (the agent's /metrics): the same series as collect(), rendered per target and cached
 
-    /** A target's rendered lines, valid while its snapshot and counters are those it was rendered from. */
-    private record TargetText(TargetSnapshot last, long skipped, Map<String, Long> failures,
-                              List<SeriesText.Chunk> chunks) {
-    }
-
-    /** Every family of the targets with its chunks, in first-seen order, and each format's bytes once asked for. */
-    private static final class Layout {
-        final long version;
-        final List<SeriesText.Family> families = new ArrayList<>();
-        final List<List<SeriesText.Chunk>> chunks = new ArrayList<>();
-        volatile Exposition.Segment text;
-        volatile Exposition.Segment openMetrics;
-
-        Layout(long version) {
-            this.version = version;
-        }
-    }
-
-    private final Object renderLock = new Object();
-    private java.util.IdentityHashMap<TargetState, TargetText> texts = new java.util.IdentityHashMap<>();
-    private volatile Layout layout;
+    private final TargetsText targets;
 
     /** The agent's own series, read fresh at every scrape (both the snapshot and the direct text path). */
     private List<Sample> agentSamples() {
@@ -199,163 +181,24 @@ public final class VigilCollector implements MultiCollector {
 
     /** The agent's own series (a few, rendered at every scrape), as exposition text. */
     byte[] agentText(boolean openMetrics) {
-        SeriesText.ChunkBuilder b = new SeriesText.ChunkBuilder();
+        SeriesText.LinesBuilder b = new SeriesText.LinesBuilder();
         agentSamples().forEach(b::add);
+        SeriesText.Lines lines = b.build(f -> false);
         SeriesText.Buffer out = new SeriesText.Buffer(4096);
-        for (SeriesText.Chunk c : b.build()) {
-            out.write(openMetrics ? c.family().openMetricsHeader() : c.family().textHeader());
-            out.write(c.lines());
+        for (int i = 0; i < lines.segments(); i++) {
+            SeriesText.Family f = lines.families[i];
+            out.write(openMetrics ? f.openMetricsHeader() : f.textHeader());
+            out.write(lines.text, lines.segmentStart(i), lines.segmentLength(i));
         }
         return out.toByteArray();
     }
 
     /**
-     * The series of every target as exposition text: unchanged targets reuse the lines rendered at an earlier
-     * scrape, and while no result changed the whole text (and its compressed form) is reused.
+     * The series of every target as exposition text (or its compressed segment), to be released by the caller:
+     * unchanged targets reuse the lines rendered at an earlier scrape, and while no result changed the whole text.
      */
-    Exposition.Segment targetText(boolean openMetrics) {
-        Layout l = currentLayout();
-        Exposition.Segment s = openMetrics ? l.openMetrics : l.text;
-        if (s == null) {
-            synchronized (l) {
-                s = openMetrics ? l.openMetrics : l.text;
-                if (s == null) {
-                    s = new Exposition.Segment(concat(l, openMetrics));
-                    if (openMetrics) {
-                        l.openMetrics = s;
-                    } else {
-                        l.text = s;
-                    }
-                }
-            }
-        }
-        return s;
-    }
-
-    private static byte[] concat(Layout l, boolean openMetrics) {
-        int size = 0;
-        for (int i = 0; i < l.families.size(); i++) {
-            SeriesText.Family f = l.families.get(i);
-            size += (openMetrics ? f.openMetricsHeader() : f.textHeader()).length;
-            for (SeriesText.Chunk c : l.chunks.get(i)) {
-                size += c.lines().length;
-            }
-        }
-        byte[] out = new byte[size];
-        int at = 0;
-        for (int i = 0; i < l.families.size(); i++) {
-            SeriesText.Family f = l.families.get(i);
-            byte[] h = openMetrics ? f.openMetricsHeader() : f.textHeader();
-            System.arraycopy(h, 0, out, at, h.length);
-            at += h.length;
-            for (SeriesText.Chunk c : l.chunks.get(i)) {
-                System.arraycopy(c.lines(), 0, out, at, c.lines().length);
-                at += c.lines().length;
-            }
-        }
-        return out;
-    }
-
-    private Layout currentLayout() {
-        long version = scheduler.version();
-        Layout l = layout;
-        if (l != null && l.version == version) {
-            return l;
-        }
-        synchronized (renderLock) {
-            version = scheduler.version();
-            l = layout;
-            if (l != null && l.version == version) {
-                return l;
-            }
-            l = buildLayout(version);
-            layout = l;
-            return l;
-        }
-    }
-
-    private Layout buildLayout(long version) {
-        java.util.IdentityHashMap<TargetState, TargetText> next = new java.util.IdentityHashMap<>();
-        Map<String, Integer> perKind = new TreeMap<>();
-        Layout l = new Layout(version);
-        Map<String, Integer> index = new java.util.HashMap<>();
-        // series of a kind's family may repeat across targets (the first one wins); the common per-target families
-        // carry kind and target, unique per target, and need no check
-        Map<String, java.util.HashSet<String>> seen = new java.util.HashMap<>();
-        for (TargetState s : scheduler.states()) {
-            perKind.merge(s.target().kind(), 1, Integer::sum);
-            TargetSnapshot last = s.last();
-            long skipped = s.skippedRuns();
-            Map<String, Long> failures = s.failures();
-            TargetText t = texts.get(s);
-            if (t == null || t.last != last || t.skipped != skipped || !t.failures.equals(failures)) {
-                t = new TargetText(last, skipped, failures, render(s, last, skipped, failures));
-            }
-            next.put(s, t);
-            for (SeriesText.Chunk c : t.chunks) {
-                String name = c.family().family().name();
-                Integer i = index.get(name);
-                if (i == null) {
-                    i = l.families.size();
-                    index.put(name, i);
-                    l.families.add(c.family());
-                    l.chunks.add(new ArrayList<>());
-                } else if (!l.families.get(i).family().equals(c.family().family())) {
-                    declaredTwice(name);
-                    continue;
-                }
-                if (COMMON.contains(c.family().family())) {
-                    l.chunks.get(i).add(c);
-                } else {
-                    l.chunks.get(i).add(unseen(c, seen.computeIfAbsent(name, n -> new java.util.HashSet<>())));
-                }
-            }
-        }
-        texts = next;
-        SeriesText.ChunkBuilder b = new SeriesText.ChunkBuilder();
-        perKind.forEach((kind, n) -> b.add(TARGETS.sample(n, kind)));
-        for (SeriesText.Chunk c : b.build()) {
-            l.families.add(c.family());
-            l.chunks.add(List.of(c));
-        }
-        return l;
-    }
-
-    /** The chunk without the series an earlier target already exported in its family (the first one wins). */
-    private static SeriesText.Chunk unseen(SeriesText.Chunk c, java.util.HashSet<String> seen) {
-        boolean[] keep = new boolean[c.keys().length];
-        boolean all = true;
-        for (int i = 0; i < keep.length; i++) {
-            keep[i] = seen.add(c.keys()[i]);
-            all &= keep[i];
-        }
-        if (all) {
-            return c;
-        }
-        SeriesText.Buffer out = new SeriesText.Buffer(c.lines().length);
-        int from = 0;
-        for (int i = 0; i < keep.length; i++) {
-            if (keep[i]) {
-                out.write(c.lines(), from, c.ends()[i] - from);
-            }
-            from = c.ends()[i];
-        }
-        return new SeriesText.Chunk(c.family(), out.toByteArray(), new int[0], new String[0]);
-    }
-
-    private static final java.util.Set<MetricFamily> COMMON = java.util.Set.of(FAILURES, SKIPPED, PRESENT, SUCCESS,
-        REASON, DURATION, LAST_RUN, LABELS_TRUNCATED, SERIES_DROPPED);
-
-    private static List<SeriesText.Chunk> render(TargetState s, TargetSnapshot last, long skipped,
-                                                 Map<String, Long> failures) {
-        SeriesText.ChunkBuilder f = new SeriesText.ChunkBuilder();
-        targetSamples(s.target().kind(), s.target().name(), last, skipped, failures, f::add);
-        List<SeriesText.Chunk> out = new ArrayList<>();
-        for (SeriesText.Chunk c : f.build()) {
-            // the common families need no keys (no check across targets): not kept
-            out.add(COMMON.contains(c.family().family()) ? new SeriesText.Chunk(c.family(), c.lines(), null, null) : c);
-        }
-        return out;
+    TargetsText.Part targetText(boolean openMetrics, boolean deflated) {
+        return targets.get(openMetrics, deflated);
     }
 
     /** Samples grouped by family, in first-seen order; a repeated label set keeps its first value. */

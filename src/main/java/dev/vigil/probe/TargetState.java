@@ -16,6 +16,8 @@ public final class TargetState {
     private final Target target;
     private final Probe probe;
     private final ConcurrentHashMap<String, LongAdder> failures;
+    /** The sum of {@link #failures}, shared with it: moves whenever they do, so readers can cache what they render. */
+    private final AtomicLong failedRuns;
     private final AtomicLong skipped;
     private final AtomicLong skipStreak = new AtomicLong();
     final AtomicBoolean running = new AtomicBoolean();
@@ -32,6 +34,7 @@ public final class TargetState {
         this.probe = probe;
         // A changed target (same kind and name, new settings) keeps its counters so rate() sees no reset.
         this.failures = previousOfSameKey != null ? previousOfSameKey.failures : new ConcurrentHashMap<>();
+        this.failedRuns = previousOfSameKey != null ? previousOfSameKey.failedRuns : new AtomicLong();
         this.skipped = previousOfSameKey != null ? previousOfSameKey.skipped : new AtomicLong();
     }
 
@@ -52,6 +55,7 @@ public final class TargetState {
         last = snapshot;
         if (!snapshot.result().success() && !snapshot.result().isAbsent()) {
             failures.computeIfAbsent(snapshot.result().reason(), r -> new LongAdder()).increment();
+            failedRuns.incrementAndGet();
         }
     }
 
@@ -60,6 +64,14 @@ public final class TargetState {
         Map<String, Long> out = new TreeMap<>();
         failures.forEach((reason, count) -> out.put(reason, count.sum()));
         return out;
+    }
+
+    /**
+     * Failed runs since the agent started, all reasons together: unchanged exactly while {@link #failures()} is, and
+     * read without building a map (a changed count read before the map means the map is at least as new).
+     */
+    public long failedRuns() {
+        return failedRuns.get();
     }
 
     /** Runs not started because the previous one was still in flight (a stuck probe or a saturated limit). */

@@ -11,7 +11,6 @@ import io.micronaut.http.annotation.Header;
 import io.micronaut.http.annotation.Produces;
 import io.micronaut.core.annotation.Nullable;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import java.io.IOException;
 
 /** {@code GET /metrics}: renders the latest results; never runs a probe. */
@@ -29,8 +28,9 @@ public final class MetricsController {
                                         @Nullable @Header(HttpHeaders.ACCEPT_ENCODING) String acceptEncoding)
         throws IOException {
         Exposition.Body body = agent.exposition().render(accept, acceptEncoding);
-        // the parts as they are (the targets' part is cached between scrapes): no copy into one array
-        var response = HttpResponse.ok(Unpooled.wrappedBuffer(body.parts().toArray(new byte[0][]))).contentType(body.contentType())
+        // the body's direct buffers as they are (the targets' part is shared while no result changes); the server
+        // releases them once sent
+        var response = HttpResponse.ok(body.content()).contentType(body.contentType())
             .header(HttpHeaders.VARY, HttpHeaders.ACCEPT_ENCODING);
         if (body.gzipped()) {
             response.header(HttpHeaders.CONTENT_ENCODING, "gzip");

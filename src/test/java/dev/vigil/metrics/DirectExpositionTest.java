@@ -1,5 +1,6 @@
 package dev.vigil.metrics;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -121,6 +122,41 @@ class DirectExpositionTest {
                 scheduler.runAllNow();
                 assertTrue(scheduler.await(() -> scheduler.states().stream()
                     .allMatch(s -> s.last().runNumber() >= want), Duration.ofSeconds(30)));
+            }
+        }
+    }
+
+    /**
+     * The targets' text is written into the buffer of the previous pass once no scrape sends it any more: a body still
+     * being sent (not released) keeps its bytes while later scrapes see new results, in both formats.
+     */
+    @Test
+    void aBodyStillBeingSentKeepsItsBytesWhileLaterScrapesSeeNewResults() throws Exception {
+        ProbeKinds kinds = new ProbeKinds(List.of(new TestKind()));
+        StringBuilder yaml = new StringBuilder("defaults: {interval: 1h, jitter: 0s}\nt:\n  targets:\n");
+        for (int i = 0; i < 20; i++) {
+            yaml.append("    - {target: \"node-").append(i).append("\"}\n");
+        }
+        try (Scheduler scheduler = new Scheduler(kinds, HostPaths.HOST)) {
+            scheduler.apply(new ConfigLoader(kinds, HostPaths.HOST).parse("t.yml", yaml.toString()));
+            assertTrue(scheduler.awaitFirstRound(Duration.ofSeconds(30)));
+            VigilCollector collector = new VigilCollector(scheduler,
+                () -> new ReloadStatus(true, 1_700_000_000_123L, 2, 1, List.of(), "t.yml"), new BuildInfo("1", "a", "17"));
+            Exposition direct = new Exposition(new PrometheusRegistry(), collector);
+            for (String encoding : new String[] {null, "gzip"}) {
+                Exposition.Body held = direct.render("text/plain", encoding);
+                byte[] asRendered = io.netty.buffer.ByteBufUtil.getBytes(held.content());
+                for (int round = 0; round < 3; round++) {
+                    long want = scheduler.states().get(0).last().runNumber() + 1;
+                    assertTrue(scheduler.await(() -> scheduler.states().stream().noneMatch(s -> s.isRunning()),
+                        Duration.ofSeconds(30)));
+                    scheduler.runAllNow();
+                    assertTrue(scheduler.await(() -> scheduler.states().stream()
+                        .allMatch(s -> s.last().runNumber() >= want), Duration.ofSeconds(30)));
+                    byte[] later = direct.render("text/plain", encoding).bytes();
+                    assertTrue(!java.util.Arrays.equals(asRendered, later), "the results changed");
+                }
+                assertArrayEquals(asRendered, held.bytes(), "the held body, encoding " + encoding);
             }
         }
     }
