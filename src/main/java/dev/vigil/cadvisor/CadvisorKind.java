@@ -154,7 +154,7 @@ public final class CadvisorKind implements ProbeKind {
     @Override
     public List<String> reasons() {
         // the common reasons of an HTTP exchange, then cAdvisor's own
-        return List.of(dev.vigil.net.Reasons.DNS, dev.vigil.net.Reasons.CONNECT_REFUSED, dev.vigil.net.Reasons.CONNECT_TIMEOUT, dev.vigil.net.Reasons.CONNECT_UNREACHABLE, dev.vigil.net.Reasons.CONNECT_FAILED, dev.vigil.net.Reasons.HANDSHAKE_FAILED, dev.vigil.net.Reasons.CA_FILE_ERROR, dev.vigil.net.Reasons.HTTP_STATUS, dev.vigil.net.Reasons.AUTH_REJECTED, dev.vigil.net.Reasons.BAD_RESPONSE, dev.vigil.net.Reasons.TOO_LARGE,
+        return List.of(dev.vigil.net.Reasons.DNS, dev.vigil.net.Reasons.CONNECT_REFUSED, dev.vigil.net.Reasons.CONNECT_TIMEOUT, dev.vigil.net.Reasons.CONNECT_UNREACHABLE, dev.vigil.net.Reasons.CONNECT_FAILED, dev.vigil.net.Reasons.HANDSHAKE_FAILED, dev.vigil.net.Reasons.CA_FILE_ERROR, dev.vigil.net.Reasons.CLIENT_CERT_ERROR, dev.vigil.net.Reasons.HTTP_STATUS, dev.vigil.net.Reasons.AUTH_REJECTED, dev.vigil.net.Reasons.BAD_RESPONSE, dev.vigil.net.Reasons.TOO_LARGE,
             "stale", "cadvisor_error");
     }
 

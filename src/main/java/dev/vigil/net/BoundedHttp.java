@@ -6,7 +6,6 @@ import dev.vigil.probe.ProbeFailure;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -395,21 +394,16 @@ public final class BoundedHttp {
      * The body as the caller reads it: at most {@code max} bytes ({@link TooLarge} past it), a failure after the
      * deadline reported as {@link SocketTimeoutException}, and the connection closed with it.
      */
-    private static final class Guarded extends FilterInputStream {
+    private static final class Guarded extends Http1.BodyStream {
+        private final InputStream in;
         private final Connection connection;
         private final long max;
         private long count;
 
         Guarded(InputStream body, Connection connection, long max) {
-            super(body);
+            this.in = body;
             this.connection = connection;
             this.max = max;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override

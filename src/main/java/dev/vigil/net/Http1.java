@@ -155,20 +155,23 @@ final class Http1 {
         return n;
     }
 
+    /** A body stream read in blocks; the single-byte read goes through the block read. */
+    abstract static class BodyStream extends InputStream {
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+    }
+
     /** Exactly {@code length} bytes; an earlier end of the connection is an error (a cut-off body). */
-    private static final class Fixed extends InputStream {
+    private static final class Fixed extends BodyStream {
         private final InputStream in;
         private long left;
 
         Fixed(InputStream in, long length) {
             this.in = in;
             this.left = length;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override
@@ -205,19 +208,13 @@ final class Http1 {
     }
 
     /** {@code Transfer-Encoding: chunked}: chunk extensions ignored, trailers read and dropped (within a bound). */
-    private static final class Chunked extends InputStream {
+    private static final class Chunked extends BodyStream {
         private final InputStream in;
         private long left;
         private boolean done;
 
         Chunked(InputStream in) {
             this.in = in;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override
