@@ -13,7 +13,9 @@ import dev.vigil.metrics.BuildInfo;
 import dev.vigil.probe.ProbeKinds;
 import dev.vigil.web.WebConfig;
 import io.micronaut.context.ApplicationContext;
+import io.micronaut.context.env.Environment;
 import io.micronaut.runtime.Micronaut;
+import io.micronaut.runtime.exceptions.ApplicationStartupException;
 import io.micronaut.runtime.server.EmbeddedServer;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -127,7 +129,7 @@ public final class Vigil {
             // hold the exit past systemd's and the kubelet's patience
             Runtime.getRuntime().addShutdownHook(new Thread(() -> dev.vigil.logging.LogLayout.lastLine(Vigil.class,
                 "agent stopping"), "vigil-shutdown"));
-            ApplicationContext ctx = Micronaut.build(new String[0]).banner(false).properties(props).start();
+            ApplicationContext ctx = new Start().args(new String[0]).banner(false).properties(props).start();
             EmbeddedServer server = ctx.getBean(EmbeddedServer.class);
             String host = listen.host().contains(":") ? "[" + listen.host() + "]" : listen.host();
             log.atInfo().addKeyValue("address", host + ":" + server.getPort()).log("listening");
@@ -147,6 +149,18 @@ public final class Vigil {
     }
 
     /**
+     * Micronaut's start with its failures handed back to the caller: Micronaut's own handling logs the whole stack
+     * trace and exits the JVM itself, so the one-line error of {@link #startAgent} (a port in use, a bean that cannot
+     * be created) was never printed.
+     */
+    private static final class Start extends Micronaut {
+        @Override
+        protected void handleStartupException(Environment environment, Throwable exception) {
+            throw new ApplicationStartupException("cannot start", exception);
+        }
+    }
+
+    /**
      * The training run of the class-data-sharing archive built at package time ({@code -XX:ArchiveClassesAtExit},
      * see packaging): once probing has started, asks for every page the way Prometheus and people do, then exits, so
      * the archive holds the classes of a start, a probe round and a scrape.
@@ -159,6 +173,7 @@ public final class Vigil {
                     {"/metrics", "application/openmetrics-text; version=1.0.0", "gzip"}, {"/", "text/html", ""},
                     {"/ready", "*/*", ""}, {"/healthz", "*/*", ""}}) {
                     try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+                        s.setSoTimeout(10_000); // a page that fails must not hold the build for the idle timeout
                         s.getOutputStream().write(("GET " + req[0] + " HTTP/1.1\r\nHost: localhost\r\nAccept: " + req[1]
                             + (req[2].isEmpty() ? "" : "\r\nAccept-Encoding: " + req[2]) + "\r\nConnection: close\r\n\r\n")
                             .getBytes(java.nio.charset.StandardCharsets.US_ASCII));

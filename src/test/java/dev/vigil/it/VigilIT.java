@@ -188,6 +188,18 @@ class VigilIT {
     }
 
     @Test
+    void aPortInUseIsOneClearErrorLine() throws Exception {
+        // `listening` is a plain socket bound on loopback by this test: the agent cannot have it
+        String address = "127.0.0.1:" + listening.getLocalPort();
+        AgentProcess.Result r = AgentProcess.run(WAIT, "--web.listen-address", address);
+        assertEquals(1, r.exitCode(), r.stderr());
+        assertTrue(r.stderr().contains("vigil: error: cannot start on " + address + ": Address already in use"),
+            r.stderr());
+        // Micronaut's own handling logged the whole stack trace and left the JVM before this line was printed
+        assertTrue(!r.stderr().contains("\\tat ") && !r.stderr().contains("stack="), r.stderr());
+    }
+
+    @Test
     void probeCommandRunsOnceAndPrintsTheVerdict() throws Exception {
         AgentProcess.Result ok = AgentProcess.run(WAIT, "probe", "tcp", "127.0.0.1:" + listening.getLocalPort());
         assertEquals(0, ok.exitCode(), ok.stdout() + ok.stderr());
