@@ -28,6 +28,7 @@ public final class MetricsController {
                                         @Nullable @Header(HttpHeaders.ACCEPT_ENCODING) String acceptEncoding)
         throws IOException {
         Exposition.Body body = agent.exposition().render(accept, acceptEncoding);
+        agent.answered();
         // the body's direct buffers as they are (the targets' part is shared while no result changes); the server
         // releases them once sent
         var response = HttpResponse.ok(body.content()).contentType(body.contentType())
