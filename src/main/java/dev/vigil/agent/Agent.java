@@ -69,6 +69,12 @@ public final class Agent implements AutoCloseable, ApplicationEventListener<Serv
     }
 
     public Agent(String configFile, HostPaths hostPaths, ProbeKinds kinds, boolean sighup) throws ConfigException {
+        this(configFile, hostPaths, kinds, sighup, FIRST_ANSWER_GRACE_MS);
+    }
+
+    Agent(String configFile, HostPaths hostPaths, ProbeKinds kinds, boolean sighup, long firstAnswerGraceMs)
+        throws ConfigException {
+        this.firstAnswerGraceMs = firstAnswerGraceMs;
         this.configFile = configFile;
         this.loader = new ConfigLoader(kinds, hostPaths);
         this.scheduler = new Scheduler(kinds, hostPaths);
@@ -115,6 +121,7 @@ public final class Agent implements AutoCloseable, ApplicationEventListener<Serv
     /** How long the first round waits for the first answer of {@code /metrics} after the server listens. */
     public static final long FIRST_ANSWER_GRACE_MS = 1000;
     private final CompletableFuture<Void> firstAnswer = new CompletableFuture<>();
+    private final long firstAnswerGraceMs;
 
     /** Called once a {@code /metrics} body is rendered: the first round need not wait any more. */
     public void answered() {
@@ -132,7 +139,7 @@ public final class Agent implements AutoCloseable, ApplicationEventListener<Serv
                 try {
                     registerJvmMetrics(registry);
                     try {
-                        firstAnswer.get(FIRST_ANSWER_GRACE_MS, TimeUnit.MILLISECONDS);
+                        firstAnswer.get(firstAnswerGraceMs, TimeUnit.MILLISECONDS);
                     } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException nobodyAsked) {
                         // start anyway
                     }

@@ -63,6 +63,13 @@ public final class AgentProcess implements AutoCloseable {
         return new AgentProcess(new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
     }
 
+    /** Starts the agent under {@code nohup}: SIGHUP ignored from its first instruction, as a parent can leave it. */
+    public static AgentProcess startIgnoringSighup(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("nohup", javaBinary(), "-jar", jar().toString()));
+        cmd.addAll(List.of(args));
+        return new AgentProcess(new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+    }
+
     /** Runs a command of the jar to completion and returns exit code and output. */
     public static Result run(Duration timeout, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-jar", jar().toString()));

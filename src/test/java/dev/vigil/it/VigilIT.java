@@ -188,6 +188,15 @@ class VigilIT {
     }
 
     @Test
+    void anIgnoredSighupIsSaidAtStart() throws Exception {
+        // the JVM keeps an inherited SIG_IGN silently: a reload by signal would do nothing, without a word
+        try (AgentProcess agent = AgentProcess.startIgnoringSighup("--web.listen-address",
+            "127.0.0.1:" + AgentProcess.freePort()).awaitListening()) {
+            agent.awaitLog(l -> l.contains("level=warn") && l.contains("SIGHUP is ignored in this process"), WAIT);
+        }
+    }
+
+    @Test
     void aPortInUseIsOneClearErrorLine() throws Exception {
         // `listening` is a plain socket bound on loopback by this test: the agent cannot have it
         String address = "127.0.0.1:" + listening.getLocalPort();
