@@ -34,6 +34,11 @@ public final class Vigil {
     }
 
     public static void main(String[] args) {
+        if (System.getProperty("io.netty.jfr.enabled") == null) {
+            // Netty 4.2 emits JFR events for its buffers when JFR is available: their first check, on the first
+            // request, loaded ~60 JFR classes on the event loop. The agent never records them.
+            System.setProperty("io.netty.jfr.enabled", "false");
+        }
         int code = run(args, System.out, System.err);
         if (code >= 0) {
             System.exit(code);

@@ -110,7 +110,9 @@ public final class Agent implements AutoCloseable, ApplicationEventListener<Serv
      * the creation of the probes nor the first round delays the first answer of {@code /metrics}: until then it
      * shows the agent's own series, and {@code /ready} says not ready. The first round waits for that first answer,
      * or {@link #FIRST_ANSWER_GRACE_MS} after the server listens when nobody asks: on two cores, 2000 targets' first
-     * handshakes (interpreted code, BoringSSL's library loaded) took the CPU from a scrape in the same instant.
+     * handshakes (interpreted code, BoringSSL's library loaded) took the CPU from a scrape in the same instant. The
+     * JVM metrics are registered then too (their management beans and proxies, ~30 ms): the first answer has the
+     * agent's own series only.
      */
     @Override
     public void onApplicationEvent(ServerStartupEvent event) {
@@ -137,12 +139,12 @@ public final class Agent implements AutoCloseable, ApplicationEventListener<Serv
         try {
             reloads.execute(() -> {
                 try {
-                    registerJvmMetrics(registry);
                     try {
                         firstAnswer.get(firstAnswerGraceMs, TimeUnit.MILLISECONDS);
                     } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException nobodyAsked) {
                         // start anyway
                     }
+                    registerJvmMetrics(registry);
                     synchronized (this) {
                         if (config != initial) {
                             return; // a reload came first and applied its configuration
