@@ -9,6 +9,7 @@ import static org.mockserver.model.HttpResponse.response;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vigil.it.AgentProcess;
+import dev.vigil.it.LoggedProcess;
 import dev.vigil.it.Tools;
 import java.io.IOException;
 import java.net.URI;
@@ -119,20 +120,23 @@ class AlertPathIT {
 
         try (ClientAndServer webhook = ClientAndServer.startClientAndServer(0);
              ClientAndServer kubelet = ClientAndServer.startClientAndServer(0);
-             Daemon tlsServer = Daemon.start(dir.resolve("s_server.log"), openssl, "s_server", "-quiet",
-                 "-accept", "127.0.0.1:" + tlsPort, "-cert", dir.resolve("expiring.crt").toString(),
-                 "-key", dir.resolve("expiring.key").toString());
-             Daemon shortServer = Daemon.start(dir.resolve("s_server-short.log"), openssl, "s_server", "-quiet",
-                 "-accept", "127.0.0.1:" + shortPort, "-cert", dir.resolve("short.crt").toString(),
-                 "-key", dir.resolve("short.key").toString());
-             Daemon etcdMember = Daemon.start(dir.resolve("etcd.log"), etcd, "--name=lab",
+             LoggedProcess tlsServer = LoggedProcess.start("s_server", dir.resolve("s_server.log"), Map.of(),
+                 List.of(openssl, "s_server", "-quiet",
+                     "-accept", "127.0.0.1:" + tlsPort, "-cert", dir.resolve("expiring.crt").toString(),
+                     "-key", dir.resolve("expiring.key").toString()));
+             LoggedProcess shortServer = LoggedProcess.start("s_server-short", dir.resolve("s_server-short.log"),
+                 Map.of(), List.of(openssl, "s_server", "-quiet",
+                     "-accept", "127.0.0.1:" + shortPort, "-cert", dir.resolve("short.crt").toString(),
+                     "-key", dir.resolve("short.key").toString()));
+             LoggedProcess etcdMember = LoggedProcess.start("etcd", dir.resolve("etcd.log"), Map.of(), List.of(etcd,
+                 "--name=lab",
                  "--data-dir=" + dir.resolve("etcd-data"),
                  "--listen-client-urls=http://127.0.0.1:" + etcdClient,
                  "--advertise-client-urls=http://127.0.0.1:" + etcdClient,
                  "--listen-peer-urls=http://127.0.0.1:" + etcdPeer,
                  "--initial-advertise-peer-urls=http://127.0.0.1:" + etcdPeer,
                  "--initial-cluster=lab=http://127.0.0.1:" + etcdPeer,
-                 "--listen-metrics-urls=http://127.0.0.1:" + etcdMetrics)) {
+                 "--listen-metrics-urls=http://127.0.0.1:" + etcdMetrics))) {
             webhook.when(request().withMethod("POST")).respond(response().withStatusCode(200));
             java.util.concurrent.atomic.AtomicBoolean oomKill = new java.util.concurrent.atomic.AtomicBoolean();
             playKubelet(kubelet, oomKill);
@@ -170,13 +174,15 @@ class AlertPathIT {
                     static_configs: [{targets: ["127.0.0.1:%d"]}]
                 """.formatted(rules, amPort, agentPort));
 
-            try (Daemon am = Daemon.start(dir.resolve("am.log"), alertmanager, "--config.file=" + amConfig,
+            try (LoggedProcess am = LoggedProcess.start("alertmanager", dir.resolve("am.log"), Map.of(),
+                     List.of(alertmanager, "--config.file=" + amConfig,
                      "--storage.path=" + dir.resolve("am-data"), "--web.listen-address=127.0.0.1:" + amPort,
-                     "--cluster.listen-address=");
-                 Daemon prom = Daemon.start(dir.resolve("prom.log"), prometheus, "--config.file=" + promConfig,
+                     "--cluster.listen-address="));
+                 LoggedProcess prom = LoggedProcess.start("prometheus", dir.resolve("prom.log"), Map.of(),
+                     List.of(prometheus, "--config.file=" + promConfig,
                      "--storage.tsdb.path=" + dir.resolve("prom-data"), "--web.listen-address=127.0.0.1:" + promPort,
                      // an alert sent before Alertmanager was discovered is sent again after this, not after 1m
-                     "--rules.alert.resend-delay=2s")) {
+                     "--rules.alert.resend-delay=2s"))) {
                 URI promUri = URI.create("http://127.0.0.1:" + promPort);
                 await("Alertmanager ready", () -> ok(URI.create("http://127.0.0.1:" + amPort + "/-/ready")), am);
                 await("Prometheus ready", () -> ok(promUri.resolve("/-/ready")), prom);
@@ -505,56 +511,19 @@ class AlertPathIT {
         boolean test() throws Exception;
     }
 
-    private static void await(String what, Check check, Daemon process) throws Exception {
+    private static void await(String what, Check check, LoggedProcess process) throws Exception {
         await(what, check, process, () -> "");
     }
 
-    private static void await(String what, Check check, Daemon process, java.util.function.Supplier<String> state)
+    private static void await(String what, Check check, LoggedProcess process, java.util.function.Supplier<String> state)
         throws Exception {
         long end = System.nanoTime() + DEADLINE.toNanos();
         while (!check.test()) {
             if (System.nanoTime() > end || !process.alive()) {
                 throw new AssertionError(what + ": not reached within " + DEADLINE + " (process alive: "
-                    + process.alive() + ") " + state.get() + "\n" + process.log());
+                    + process.alive() + ") " + state.get() + "\n" + process.tail(40));
             }
             TimeUnit.MILLISECONDS.sleep(250); // poll interval, bounded by the deadline above
-        }
-    }
-
-    /** A program started with its output in a file, stopped (and killed if it must be) in every outcome. */
-    static final class Daemon implements AutoCloseable {
-        private final Process process;
-        private final Path log;
-
-        private Daemon(Process process, Path log) {
-            this.process = process;
-            this.log = log;
-        }
-
-        static Daemon start(Path log, String... cmd) throws IOException {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            return new Daemon(p, log);
-        }
-
-        boolean alive() {
-            return process.isAlive();
-        }
-
-        String log() {
-            try {
-                List<String> lines = Files.readAllLines(log);
-                return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-            } catch (IOException e) {
-                return "(no log: " + e + ")";
-            }
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            process.destroy();
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
         }
     }
 

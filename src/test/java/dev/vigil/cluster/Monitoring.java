@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import dev.vigil.alerts.AlertRules;
 import dev.vigil.it.AgentProcess;
+import dev.vigil.it.LoggedProcess;
 import dev.vigil.it.Tools;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -66,7 +67,7 @@ final class Monitoring implements AutoCloseable {
 
     final List<Notified> notified = Collections.synchronizedList(new ArrayList<>());
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
-    private final List<Proc> procs = new ArrayList<>();
+    private final List<LoggedProcess> procs = new ArrayList<>();
     private HttpServer webhook;
     private URI prom;
 
@@ -102,10 +103,10 @@ final class Monitoring implements AutoCloseable {
               - job_name: vigil
                 static_configs: [{targets: %s}]
             """.formatted(rules, amPort, JSON.writeValueAsString(targets)));
-        procs.add(Proc.start("alertmanager", dir.resolve("alertmanager.log"), Map.of(), List.of(alertmanager,
+        procs.add(LoggedProcess.start("alertmanager", dir.resolve("alertmanager.log"), Map.of(), List.of(alertmanager,
             "--config.file=" + amConfig, "--storage.path=" + dir.resolve("am-data"),
             "--web.listen-address=127.0.0.1:" + amPort, "--cluster.listen-address=")));
-        procs.add(Proc.start("prometheus", dir.resolve("prometheus.log"), Map.of(), List.of(prometheus,
+        procs.add(LoggedProcess.start("prometheus", dir.resolve("prometheus.log"), Map.of(), List.of(prometheus,
             "--config.file=" + promConfig, "--storage.tsdb.path=" + dir.resolve("prom-data"),
             "--web.listen-address=127.0.0.1:" + promPort, "--rules.alert.resend-delay=2s")));
         prom = URI.create("http://127.0.0.1:" + promPort);
@@ -219,7 +220,7 @@ final class Monitoring implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        for (Proc p : procs) {
+        for (LoggedProcess p : procs) {
             p.stop();
         }
         if (webhook != null) {

@@ -1,6 +1,7 @@
 package dev.vigil.cluster;
 
 import dev.vigil.it.AgentProcess;
+import dev.vigil.it.LoggedProcess;
 import dev.vigil.it.Tools;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -50,11 +51,11 @@ final class SimCluster implements AutoCloseable {
         final String ip;
         final boolean server;
         final Path root;
-        Proc etcd;
-        Proc keepalived;
-        Proc apiserver;
-        Proc kubelet;
-        Proc agent;
+        LoggedProcess etcd;
+        LoggedProcess keepalived;
+        LoggedProcess apiserver;
+        LoggedProcess kubelet;
+        LoggedProcess agent;
         boolean lost;
         Instant lastTick;
 
@@ -74,9 +75,9 @@ final class SimCluster implements AutoCloseable {
             return root.resolve(K3S + rel);
         }
 
-        List<Proc> processes() {
-            List<Proc> all = new ArrayList<>();
-            for (Proc p : new Proc[] {agent, keepalived, etcd, apiserver, kubelet}) {
+        List<LoggedProcess> processes() {
+            List<LoggedProcess> all = new ArrayList<>();
+            for (LoggedProcess p : new LoggedProcess[] {agent, keepalived, etcd, apiserver, kubelet}) {
                 if (p != null) {
                     all.add(p);
                 }
@@ -352,10 +353,10 @@ final class SimCluster implements AutoCloseable {
 
     // ---------------------------------------------------------------- processes
 
-    private Proc startIn(Node n, String what, Map<String, String> env, String... cmd) throws IOException {
+    private LoggedProcess startIn(Node n, String what, Map<String, String> env, String... cmd) throws IOException {
         List<String> all = new ArrayList<>(List.of("ip", "netns", "exec", n.ns));
         all.addAll(List.of(cmd));
-        return Proc.start(n.name + "/" + what, n.root.getParent().resolve(n.name + "-" + what + ".log"), env, all);
+        return LoggedProcess.start(n.name + "/" + what, n.root.getParent().resolve(n.name + "-" + what + ".log"), env, all);
     }
 
     void startApiServer(Node n) throws IOException {
@@ -417,7 +418,7 @@ final class SimCluster implements AutoCloseable {
 
     /** Node lost: every process killed at once (a power loss), then its namespace and link deleted. */
     void lose(Node n) throws Exception {
-        for (Proc p : n.processes()) {
+        for (LoggedProcess p : n.processes()) {
             p.kill();
         }
         n.lost = true;
@@ -480,7 +481,7 @@ final class SimCluster implements AutoCloseable {
     public void close() throws Exception {
         List<Exception> errors = new ArrayList<>();
         for (Node n : nodes) {
-            for (Proc p : n.processes()) {
+            for (LoggedProcess p : n.processes()) {
                 try {
                     p.stop();
                 } catch (InterruptedException e) {

@@ -26,8 +26,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class PrometheusServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final Process process;
-    private final Path log;
+    private final LoggedProcess process;
     private final URI base;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
 
@@ -38,9 +37,8 @@ public final class PrometheusServer implements AutoCloseable {
         }
     }
 
-    private PrometheusServer(Process process, Path log, URI base) {
+    private PrometheusServer(LoggedProcess process, URI base) {
         this.process = process;
-        this.log = log;
         this.base = base;
     }
 
@@ -60,12 +58,10 @@ public final class PrometheusServer implements AutoCloseable {
               - job_name: vigil
                 static_configs: [{targets: %s}]
             """.formatted(rulesFile, JSON.writeValueAsString(targets)));
-        Path log = dir.resolve("prometheus.log");
-        Process p = new ProcessBuilder(prometheus, "--config.file=" + config,
-            "--storage.tsdb.path=" + dir.resolve("prometheus-data"), "--web.listen-address=127.0.0.1:" + port)
-            .redirectErrorStream(true).redirectOutput(log.toFile())
-            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-        PrometheusServer server = new PrometheusServer(p, log, URI.create("http://127.0.0.1:" + port));
+        LoggedProcess p = LoggedProcess.start("prometheus", dir.resolve("prometheus.log"), Map.of(), List.of(prometheus,
+            "--config.file=" + config, "--storage.tsdb.path=" + dir.resolve("prometheus-data"),
+            "--web.listen-address=127.0.0.1:" + port));
+        PrometheusServer server = new PrometheusServer(p, URI.create("http://127.0.0.1:" + port));
         try {
             server.await("Prometheus ready", ready, server::ready);
             return server;
@@ -87,8 +83,8 @@ public final class PrometheusServer implements AutoCloseable {
     public void await(String what, Duration timeout, Check check) throws Exception {
         long end = System.nanoTime() + timeout.toNanos();
         while (!check.test()) {
-            if (!process.isAlive() || System.nanoTime() > end) {
-                throw new AssertionError(what + ": not reached within " + timeout + (process.isAlive() ? ""
+            if (!process.alive() || System.nanoTime() > end) {
+                throw new AssertionError(what + ": not reached within " + timeout + (process.alive() ? ""
                     : " (Prometheus exited)") + "\n" + tail(20));
             }
             TimeUnit.MILLISECONDS.sleep(250); // paces the polling; the condition decides
@@ -163,19 +159,11 @@ public final class PrometheusServer implements AutoCloseable {
 
     /** The last {@code lines} lines of Prometheus' log. */
     public String tail(int lines) {
-        try {
-            List<String> all = Files.readAllLines(log);
-            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
-        }
+        return process.tail(lines);
     }
 
     @Override
     public void close() throws InterruptedException {
-        process.destroy();
-        if (!process.waitFor(10, TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
+        process.stop();
     }
 }

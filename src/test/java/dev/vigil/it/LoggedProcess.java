@@ -1,4 +1,4 @@
-package dev.vigil.cluster;
+package dev.vigil.it;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -8,39 +8,40 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A program the cluster test started, with its output appended to a log file. Stopped by its own pid (SIGTERM, then
- * SIGKILL when it outlives the grace period); {@code ip netns exec}, {@code env} and the launcher all exec, so the pid
- * is the program's own.
+ * A program a test started, with its output appended to a log file and its standard input empty. Stopped by its own
+ * pid (SIGTERM, then SIGKILL when it outlives the grace period) in every outcome; {@code ip netns exec}, {@code env}
+ * and the launcher all exec, so the pid is the program's own.
  */
-final class Proc implements AutoCloseable {
-    final String name;
+public final class LoggedProcess implements AutoCloseable {
+    public final String name;
     private final Process process;
     private final Path log;
 
-    private Proc(String name, Process process, Path log) {
+    private LoggedProcess(String name, Process process, Path log) {
         this.name = name;
         this.process = process;
         this.log = log;
     }
 
-    static Proc start(String name, Path log, Map<String, String> env, List<String> cmd) throws IOException {
+    public static LoggedProcess start(String name, Path log, Map<String, String> env, List<String> cmd)
+        throws IOException {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
             .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         pb.environment().putAll(env);
-        return new Proc(name, pb.start(), log);
+        return new LoggedProcess(name, pb.start(), log);
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
-    boolean alive() {
+    public boolean alive() {
         return process.isAlive();
     }
 
     /** SIGTERM, as systemd stops a service; SIGKILL after 10 s. */
-    void stop() throws InterruptedException {
+    public void stop() throws InterruptedException {
         process.destroy();
         if (!process.waitFor(10, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
@@ -48,11 +49,12 @@ final class Proc implements AutoCloseable {
     }
 
     /** SIGKILL, as a crash or a power loss. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
 
-    String tail(int lines) {
+    /** The last {@code lines} lines of its log. */
+    public String tail(int lines) {
         try {
             List<String> all = Files.readAllLines(log);
             return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
